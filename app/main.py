@@ -1,0 +1,80 @@
+"""The FastAPI application: wiring only."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import agreements.rules  # noqa: F401  (registers the rules of Law 2020)
+import treaties.rules  # noqa: F401  (registers the rules of Law 2016)
+from core.exceptions import TreatyDBError
+from core.router import router as instruments_router
+from core.settings import get_settings
+from search.router import router as search_router
+
+log = logging.getLogger("treatydb")
+
+
+def create_app(*, start_worker: bool | None = None) -> FastAPI:
+    settings = get_settings()
+    run_worker = settings.search_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from core.db import init_db
+        from search.service import SearchWorker, close_backend, get_backend
+
+        init_db()
+        worker = None
+        if run_worker:
+            get_backend()
+            worker = SearchWorker(interval=settings.search_sync_interval)
+            worker.start()
+        app.state.search_worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+                worker.join(timeout=5)
+            close_backend()
+
+    app = FastAPI(
+        title="treatydb",
+        version="0.1.0",
+        summary="Treaties (điều ước quốc tế) and international agreements (thỏa thuận quốc tế) of Viet Nam",
+        description="Registry, public search and reports of the Department of International Law and Treaties, "
+                    "Ministry of Foreign Affairs. Writes and reads of non-public records need "
+                    "`Authorization: Bearer <registrar token>`.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(TreatyDBError)
+    async def _domain_error(_req: Request, exc: TreatyDBError):
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.to_dict()},
+                            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict:
+        from sqlalchemy import text
+
+        from core.db import get_engine
+
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": get_engine().dialect.name, "search_backend": settings.search_backend}
+
+    app.include_router(instruments_router)
+    app.include_router(search_router)
+    try:
+        from ingest.router import router as ingest_router
+
+        app.include_router(ingest_router)
+    except ImportError:  # pragma: no cover - ingest router arrives with the upload endpoint
+        pass
+    return app
+
+
+app = create_app()

@@ -1,0 +1,80 @@
+"""HTTP routes of the shared instrument register (thin: the rules live in core.service)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel
+
+from core import audit, service
+from core.auth import Registrar, is_registrar, require_registrar
+from core.db import SessionDep
+from core.schemas import EventIn, EventOut, InstrumentCreate, InstrumentOut, InstrumentUpdate
+from core.lifecycle import EVENT_TYPES
+
+router = APIRouter(prefix="/api/instruments", tags=["instruments"])
+
+
+class ConfirmIn(BaseModel):
+    version: int | None = None
+    changes: InstrumentUpdate | None = None
+
+
+@router.post("", status_code=201, response_model=InstrumentOut)
+def create_instrument(data: InstrumentCreate, session: SessionDep, actor: Registrar) -> InstrumentOut:
+    inst = service.create_instrument(session, data, actor=actor)
+    return service.instrument_out(session, inst)
+
+
+@router.get("", response_model=dict)
+def list_instruments(session: SessionDep, actor: Registrar, family: str | None = None,
+                     record_state: str | None = None, limit: int = Query(50, ge=1, le=500),
+                     offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    rows, total = service.list_instruments(session, family=family, record_state=record_state, limit=limit,
+                                           offset=offset)
+    return {"data": [service.instrument_out(session, r).model_dump(mode="json") for r in rows], "count": total}
+
+
+@router.get("/{instrument_id}")
+def get_instrument(instrument_id: int, session: SessionDep, as_of: date | None = None,
+                   authorization: str | None = Header(default=None)) -> dict[str, Any]:
+    """Public records are readable by anyone (publishable fields only); others need the registrar token."""
+    registrar = authorization is not None and bool(require_registrar(authorization))
+    inst = service.get_instrument(session, instrument_id)
+    out = service.instrument_out(session, inst, as_of)
+    if registrar:
+        return out.model_dump(mode="json")
+    if not out.public:
+        require_registrar(authorization)  # raises 401: this record is not public
+    return service.public_view(out)
+
+
+@router.patch("/{instrument_id}", response_model=InstrumentOut)
+def patch_instrument(instrument_id: int, data: InstrumentUpdate, session: SessionDep,
+                     actor: Registrar) -> InstrumentOut:
+    inst = service.update_instrument(session, instrument_id, data, actor=actor)
+    return service.instrument_out(session, inst)
+
+
+@router.post("/{instrument_id}/events", status_code=201, response_model=EventOut)
+def add_event(instrument_id: int, ev: EventIn, session: SessionDep, actor: Registrar) -> EventOut:
+    row = service.add_event(session, instrument_id, ev, actor=actor)
+    return EventOut(id=row.id, type=row.type, label_vi=EVENT_TYPES[row.type][1], date=row.date,
+                    party_code=row.party_code, legal_basis=row.legal_basis, document_ref=row.document_ref,
+                    note=row.note)
+
+
+@router.post("/{instrument_id}/confirm", response_model=InstrumentOut)
+def confirm(instrument_id: int, session: SessionDep, actor: Registrar, body: ConfirmIn | None = None) -> InstrumentOut:
+    body = body or ConfirmIn()
+    inst = service.confirm_instrument(session, instrument_id, actor=actor, version=body.version,
+                                      changes=body.changes)
+    return service.instrument_out(session, inst)
+
+
+@router.get("/{instrument_id}/history")
+def history(instrument_id: int, session: SessionDep, actor: Registrar) -> list[dict[str, Any]]:
+    service.get_instrument(session, instrument_id)
+    return [{"id": a.id, "at": a.at.isoformat(), "actor": a.actor, "action": a.action, "changes": a.changes}
+            for a in audit.history(session, "instrument", instrument_id)]

@@ -1,0 +1,188 @@
+"""Keeps the search backend in step with the database (transactional outbox) and serves public search."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from core.db import get_engine
+from core.models import Instrument, SearchOutbox, utcnow
+from core.settings import Settings, get_settings
+from search.documents import build_document, doc_id, instrument_id_of, public_documents
+
+log = logging.getLogger("treatydb.search")
+
+_backend = None
+_backend_lock = threading.Lock()
+
+
+def get_backend(settings: Settings | None = None):
+    """The process-wide backend of the configured kind (one tantivy writer per process)."""
+    global _backend
+    with _backend_lock:
+        if _backend is None:
+            _backend = open_backend(settings or get_settings())
+        return _backend
+
+
+def open_backend(s: Settings):
+    from search.backends import make_backend
+
+    if s.search_backend == "meilisearch":
+        if not s.meili_url:
+            raise RuntimeError("TREATYDB_SEARCH_BACKEND=meilisearch needs TREATYDB_MEILI_URL")
+        b = make_backend("meilisearch", url=s.meili_url, api_key=s.meili_api_key, index_name=s.meili_index,
+                         search_api_key=s.meili_search_key)
+    else:
+        s.search_dir.mkdir(parents=True, exist_ok=True)
+        b = make_backend("tantivy", path=s.search_dir)
+    b.ensure_index()
+    return b
+
+
+def close_backend() -> None:
+    global _backend
+    with _backend_lock:
+        if _backend is not None:
+            try:
+                _backend.close()
+            finally:
+                _backend = None
+
+
+@dataclass
+class DrainResult:
+    rows: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    error: str | None = None
+
+
+def drain_outbox(session: Session, backend, *, batch: int = 500, as_of: date | None = None) -> DrainResult:
+    """Apply pending outbox rows; rows are marked done only after the backend succeeded."""
+    rows = list(session.exec(select(SearchOutbox).where(SearchOutbox.done_at.is_(None))
+                             .order_by(SearchOutbox.id).limit(batch)))
+    if not rows:
+        return DrainResult()
+    ids = sorted({r.instrument_id for r in rows})
+    docs, gone = [], []
+    for iid in ids:
+        inst = session.get(Instrument, iid)
+        d = build_document(session, inst, as_of) if inst is not None else None
+        (docs.append(d) if d is not None else gone.append(doc_id(iid)))
+    try:
+        if docs:
+            backend.upsert(docs)
+        if gone:
+            backend.delete(gone)
+    except Exception as exc:  # the rows stay pending and are retried
+        msg = f"{type(exc).__name__}: {exc}"
+        for r in rows:
+            r.attempts += 1
+            r.last_error = msg[:2000]
+        session.commit()
+        log.warning("search sync failed (%d rows kept for retry): %s", len(rows), msg)
+        return DrainResult(rows=len(rows), error=msg)
+    now = utcnow()
+    for r in rows:
+        r.done_at = now
+    session.commit()
+    return DrainResult(rows=len(rows), upserted=len(docs), deleted=len(gone))
+
+
+def drain_all(backend=None, *, as_of: date | None = None) -> DrainResult:
+    backend = backend or get_backend()
+    total = DrainResult()
+    with Session(get_engine()) as session:
+        while True:
+            r = drain_outbox(session, backend, as_of=as_of)
+            total.rows += r.rows
+            total.upserted += r.upserted
+            total.deleted += r.deleted
+            if r.error:
+                total.error = r.error
+                break
+            if r.rows == 0:
+                break
+    return total
+
+
+def reindex(backend=None, *, as_of: date | None = None) -> int:
+    """Rebuild the index from the database into a new index and swap it in. Returns the document count."""
+    backend = backend or get_backend()
+    with Session(get_engine()) as session:
+        pending = list(session.exec(select(SearchOutbox).where(SearchOutbox.done_at.is_(None))))
+        docs = list(public_documents(session, as_of))
+        backend.rebuild(docs)
+        now = utcnow()
+        for r in pending:  # everything pending is now reflected by the rebuild
+            r.done_at = now
+        session.commit()
+    return len(docs)
+
+
+def check_consistency(backend=None, *, repair: bool = True, as_of: date | None = None) -> dict:
+    """Compare the index with what the database says should be public (catches date roll-overs too)."""
+    backend = backend or get_backend()
+    with Session(get_engine()) as session:
+        should = {d["id"]: d for d in public_documents(session, as_of)}
+        have = backend.all_ids()
+        missing = sorted(set(should) - have)
+        extra = sorted(have - set(should))
+        if repair and (missing or extra):
+            if missing:
+                backend.upsert([should[i] for i in missing])
+            if extra:
+                backend.delete(extra)
+    return {"public": len(should), "indexed": len(have), "missing": missing, "extra": extra, "repaired": repair}
+
+
+def public_search(query, backend=None):
+    """Search, then re-check every hit against the database: a record that is no longer public never leaves."""
+    from core.service import events_of, is_public
+
+    backend = backend or get_backend()
+    result = backend.search(query)
+    kept = []
+    with Session(get_engine()) as session:
+        for h in result.hits:
+            inst = session.get(Instrument, instrument_id_of(h.id))
+            if inst is not None and is_public(inst, events_of(session, inst.id)):
+                kept.append(h)
+            else:
+                session.add(SearchOutbox(instrument_id=instrument_id_of(h.id)))
+        dropped = len(result.hits) - len(kept)
+        if dropped:
+            session.commit()
+            result.total = max(0, result.total - dropped)
+    result.hits = kept
+    return result
+
+
+class SearchWorker(threading.Thread):
+    """The single outbox drainer of an API process; also runs the consistency check hourly."""
+
+    def __init__(self, interval: float = 0.5, check_every: float = 3600.0):
+        super().__init__(name="treatydb-search-worker", daemon=True)
+        self.interval = interval
+        self.check_every = check_every
+        self._stop = threading.Event()
+        self._last_check = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:  # pragma: no cover - exercised through the API tests
+        while not self._stop.is_set():
+            try:
+                drain_all()
+                if time.monotonic() - self._last_check > self.check_every:
+                    check_consistency()
+                    self._last_check = time.monotonic()
+            except Exception as exc:
+                log.warning("search worker: %s", exc)
+            self._stop.wait(self.interval)
