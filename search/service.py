@@ -170,14 +170,14 @@ class SearchWorker(threading.Thread):
         super().__init__(name="treatydb-search-worker", daemon=True)
         self.interval = interval
         self.check_every = check_every
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._last_check = 0.0
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:  # pragma: no cover - exercised through the API tests
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 drain_all()
                 if time.monotonic() - self._last_check > self.check_every:
@@ -185,4 +185,4 @@ class SearchWorker(threading.Thread):
                     self._last_check = time.monotonic()
             except Exception as exc:
                 log.warning("search worker: %s", exc)
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
