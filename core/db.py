@@ -71,9 +71,16 @@ def migrate(url: str | None = None, revision: str = "head", engine: Engine | Non
 
 
 def init_db() -> None:
+    """Create the data dir, migrate to head and seed the reference tables (idempotent)."""
+    from sqlmodel import Session
+
+    from core.agency_table import seed_agencies
+
     s = get_settings()
     s.ensure_dirs()
     migrate(engine=get_engine())
+    with Session(get_engine()) as session:
+        seed_agencies(session)
 
 
 def get_session() -> Iterator[Session]:

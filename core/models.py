@@ -50,6 +50,29 @@ class Instrument(SQLModel, table=True):
     record_state: str = Field(default="confirmed", max_length=16, index=True)  # draft | confirmed
     source: str = Field(default="manual", max_length=16)            # manual | ingest | import
     notes: Optional[str] = Field(default=None, sa_column=Column(Text))
+    # ---- full record (domain.md §2.7); dated facts (original received, sao lục, Công báo, portal, UN
+    # registration, consent, amendment …) are events, so they keep their history
+    content_summary: Optional[str] = Field(default=None, sa_column=Column(Text))  # nội dung, phương thức hợp tác
+    proposing_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    implementing_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    vn_agency_id: Optional[int] = Field(default=None, foreign_key="agency.id")
+    vn_signer: Optional[str] = Field(default=None, max_length=300)        # name and title
+    foreign_signer: Optional[str] = Field(default=None, max_length=300)
+    depositary: Optional[str] = Field(default=None, max_length=300)
+    consent_mode: Optional[str] = Field(default=None, max_length=40)      # ratification | approval | accession | …
+    consent_body: Optional[str] = Field(default=None, max_length=120)     # Quốc hội | Chủ tịch nước | Chính phủ | …
+    consent_decision_number: Optional[str] = Field(default=None, max_length=120)
+    consent_decision_date: Optional[date] = None
+    duration_years: Optional[int] = None                                  # None: indefinite
+    expiry_date: Optional[date] = None
+    auto_renewal: Optional[bool] = None
+    renewal_years: Optional[int] = None
+    notice_months: Optional[int] = None                                   # denunciation / non-renewal notice
+    custody_type: Optional[str] = Field(default=None, max_length=16)      # luu_tru | luu_chieu (Law 2016 Arts. 57-58)
+    classification_date: Optional[date] = None
+    protection_until: Optional[date] = None
+    publish_decision_ref: Optional[str] = Field(default=None, max_length=300)
+    external_ref: Optional[str] = Field(default=None, max_length=300, unique=True)  # import key: re-import is a no-op
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -127,3 +150,102 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: Optional[int] = Field(default=None, index=True)
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Agency(SQLModel, table=True):
+    """Vietnamese state agencies with validity dates; merged or abolished ones stay, linked to successors, so
+    old records keep their agency and show who answers for it today."""
+    __tablename__ = "agency"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300, index=True)
+    kind: str = Field(max_length=60)
+    valid_from: Optional[date] = None
+    valid_to: Optional[date] = None
+    basis: Optional[str] = Field(default=None, sa_column=Column(Text))
+    source: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class AgencySuccession(SQLModel, table=True):
+    __tablename__ = "agency_succession"
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id", name="uq_agency_succession_pair"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    predecessor_id: int = Field(foreign_key="agency.id", index=True)
+    successor_id: int = Field(foreign_key="agency.id", index=True)
+    effective: Optional[date] = None
+    basis: Optional[str] = Field(default=None, max_length=500)
+
+
+class InstrumentRelation(SQLModel, table=True):
+    """amends, supplements, extends, terminates, replaces, implements, protocol_to — shown inverse on the other."""
+    __tablename__ = "instrument_relation"
+    __table_args__ = (UniqueConstraint("from_id", "to_id", "type", name="uq_instrument_relation_triple"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    from_id: int = Field(foreign_key="instrument.id", index=True, ondelete="CASCADE")
+    to_id: int = Field(foreign_key="instrument.id", index=True, ondelete="CASCADE")
+    type: str = Field(max_length=24)
+    note: Optional[str] = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: Optional[str] = Field(default=None, max_length=120)
+
+
+class ReportFile(SQLModel, table=True):
+    """A generated report, stored under the data dir and downloadable through the API."""
+    __tablename__ = "report_file"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)                 # annual | in_force | deadlines | agency_reports
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    format: str = Field(max_length=8)                # docx | xlsx | pdf
+    storage_path: str = Field(max_length=500)
+    size: int = 0
+    sha256: str = Field(max_length=64)
+    classification: str = Field(default="none", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: Optional[str] = Field(default=None, max_length=120)
+
+
+class Notification(SQLModel, table=True):
+    """Reminders (deadlines, reports) stored for the officers; sent by e-mail when SMTP is configured."""
+    __tablename__ = "notification"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    subject: str = Field(max_length=500)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    recipient: Optional[str] = Field(default=None, max_length=300)
+    dedupe_key: Optional[str] = Field(default=None, max_length=300, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: Optional[datetime] = None
+    send_error: Optional[str] = Field(default=None, max_length=1000)
+
+
+class JobRun(SQLModel, table=True):
+    """One row per (job, scheduled fire time): the unique key makes a job run once across processes."""
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job_id", "run_key", name="uq_job_run_job_key"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=120)
+    run_key: str = Field(max_length=120)
+    owner: str = Field(max_length=200)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None
+    status: str = Field(default="running", max_length=16)   # running | ok | failed
+    result: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class AgencyReport(SQLModel, table=True):
+    """An agency's own annual report received by MOFA (Law 2016 Art. 79(6); Law 2020 Art. 46(3): by 15 November)."""
+    __tablename__ = "agency_report"
+    __table_args__ = (UniqueConstraint("agency_id", "family", "year", name="uq_agency_report_agency_family_year"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    family: str = Field(max_length=16)
+    year: int
+    received_date: Optional[date] = None
+    document_ref: Optional[str] = Field(default=None, max_length=300)
+    summary: Optional[str] = Field(default=None, sa_column=Column(Text))

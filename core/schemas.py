@@ -87,6 +87,27 @@ class InstrumentBase(_NFCModel):
     publish: bool | None = None
     publish_basis: str | None = Field(default=None, max_length=500)
     notes: str | None = Field(default=None, max_length=20000)
+    # full record (domain.md §2.7)
+    content_summary: str | None = Field(default=None, max_length=20000)
+    proposing_agency: str | None = Field(default=None, max_length=300, description="Cơ quan đề xuất (any spelling)")
+    implementing_agency: str | None = Field(default=None, max_length=300, description="Cơ quan chủ trì thực hiện")
+    vn_signer: str | None = Field(default=None, max_length=300)
+    foreign_signer: str | None = Field(default=None, max_length=300)
+    depositary: str | None = Field(default=None, max_length=300)
+    consent_mode: Literal["definitive_signature", "ratification", "approval", "accession", "acceptance",
+                          "succession", "exchange_of_instruments", "other"] | None = None
+    consent_body: str | None = Field(default=None, max_length=120)
+    consent_decision_number: str | None = Field(default=None, max_length=120)
+    consent_decision_date: date | None = None
+    duration_years: int | None = Field(default=None, ge=0, le=1000)
+    expiry_date: date | None = None
+    auto_renewal: bool | None = None
+    renewal_years: int | None = Field(default=None, ge=0, le=1000)
+    notice_months: int | None = Field(default=None, ge=0, le=600)
+    custody_type: Literal["luu_tru", "luu_chieu"] | None = None
+    classification_date: date | None = None
+    protection_until: date | None = None
+    publish_decision_ref: str | None = Field(default=None, max_length=300)
 
 
 class InstrumentCreate(InstrumentBase):
@@ -95,6 +116,8 @@ class InstrumentCreate(InstrumentBase):
     instrument_type: str = Field(min_length=2, max_length=120)
     classification: ClassificationT = "none"
     events: list[EventIn] = Field(default_factory=list)
+    external_ref: str | None = Field(default=None, max_length=300, description="Key of the record in an imported "
+                                     "source; re-importing the same row updates instead of duplicating")
 
 
 class InstrumentUpdate(InstrumentBase):
@@ -128,6 +151,29 @@ class InstrumentOut(BaseModel):
     record_state: str
     source: str
     notes: str | None
+    content_summary: str | None
+    proposing_agency: dict[str, Any] | None
+    implementing_agency: dict[str, Any] | None
+    vn_signer: str | None
+    foreign_signer: str | None
+    depositary: str | None
+    consent_mode: str | None
+    consent_body: str | None
+    consent_decision_number: str | None
+    consent_decision_date: date | None
+    duration_years: int | None
+    expiry_date: date | None
+    auto_renewal: bool | None
+    renewal_years: int | None
+    notice_months: int | None
+    custody_type: str | None
+    classification_date: date | None
+    protection_until: date | None
+    publish_decision_ref: str | None
+    external_ref: str | None
+    legal_regime: str | None
+    register_facts: dict[str, Any]
+    relations: list[dict[str, Any]]
     status: str
     status_label_vi: str
     status_as_of: date

@@ -17,7 +17,12 @@ from core.schemas import EventIn, EventOut, InstrumentCreate, InstrumentOut, Ins
 
 SCALAR_FIELDS = ("title", "titles", "instrument_type", "number", "danh_nghia", "signatory_level", "vn_agency",
                  "bilateral", "field", "signed_date", "signed_place", "language", "authentic_languages", "eif_rule",
-                 "eif_days", "classification", "publish", "publish_basis", "notes")
+                 "eif_days", "classification", "publish", "publish_basis", "notes", "content_summary", "vn_signer",
+                 "foreign_signer", "depositary", "consent_mode", "consent_body", "consent_decision_number",
+                 "consent_decision_date", "duration_years", "expiry_date", "auto_renewal", "renewal_years",
+                 "notice_months", "custody_type", "classification_date", "protection_until", "publish_decision_ref",
+                 "proposing_agency_id", "implementing_agency_id", "vn_agency_id")
+AGENCY_INPUTS = {"proposing_agency": "proposing_agency_id", "implementing_agency": "implementing_agency_id"}
 
 EIF_RULES = ("on_signature", "on_date", "on_last_notification", "n_days_after_last_notification",
              "n_days_after_deposit", "on_exchange_of_ratification", "other")
@@ -76,6 +81,22 @@ def documents_of(session: Session, instrument_id: int) -> list[StoredDocument]:
 
 
 # ---------------------------------------------------------------- snapshot / validation
+def _agency_ids(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Replace agency names by agency table ids (an unknown proposing/implementing agency is an error)."""
+    from core.agency_table import resolve_agency_id
+
+    out = dict(values)
+    for name_field, id_field in AGENCY_INPUTS.items():
+        if name_field in out:
+            out[id_field] = resolve_agency_id(session, out.pop(name_field), field=name_field)
+    if out.get("vn_agency"):
+        try:
+            out["vn_agency_id"] = resolve_agency_id(session, out["vn_agency"], field="vn_agency")
+        except ValidationFailed:  # a Cục, Sở or organisation outside the table: kept as written
+            out["vn_agency_id"] = None
+    return out
+
+
 def snapshot(inst: Instrument, parties: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     d = {f: getattr(inst, f) for f in ("family", "record_state", *SCALAR_FIELDS)}
     if parties is not None:
@@ -106,7 +127,7 @@ def enqueue_sync(session: Session, instrument_id: int) -> None:
 def create_instrument(session: Session, data: InstrumentCreate, *, actor: str, record_state: str = "confirmed",
                       source: str = "manual", is_draft_text: bool = False, commit: bool = True) -> Instrument:
     parties = resolve_parties(data.parties or [], allow_unknown=record_state == RecordState.draft.value)
-    fields = data.model_dump(exclude={"parties", "events"}, exclude_unset=False)
+    fields = _agency_ids(session, data.model_dump(exclude={"parties", "events"}, exclude_unset=False))
     fields["titles"] = fields.get("titles") or {}
     fields["authentic_languages"] = fields.get("authentic_languages") or []
     if fields.get("bilateral") is None:
@@ -162,7 +183,7 @@ def update_instrument(session: Session, instrument_id: int, data: InstrumentUpda
     before_parties = [{"name": p.name, "code": p.code, "kind": p.kind, "position": p.position}
                       for p in parties_of(session, inst.id)]
     before = snapshot(inst, before_parties)
-    changes = data.model_dump(exclude_unset=True, exclude={"version", "parties"})
+    changes = _agency_ids(session, data.model_dump(exclude_unset=True, exclude={"version", "parties"}))
     new_parties = (resolve_parties(data.parties, allow_unknown=inst.record_state == RecordState.draft.value)
                    if data.parties is not None else before_parties)
     record = {**before, **changes, "parties": new_parties}
@@ -252,6 +273,8 @@ def is_public(inst: Instrument, events: list[InstrumentEvent], as_of: date | Non
 
 
 def instrument_out(session: Session, inst: Instrument, as_of: date | None = None) -> InstrumentOut:
+    from core.agency_table import agency_view
+
     as_of = as_of or date.today()
     events = events_of(session, inst.id)
     st = derive_status(events, as_of)
@@ -265,6 +288,18 @@ def instrument_out(session: Session, inst: Instrument, as_of: date | None = None
         authentic_languages=inst.authentic_languages or [], eif_rule=inst.eif_rule, eif_days=inst.eif_days,
         classification=inst.classification, publish=inst.publish, publish_basis=inst.publish_basis,
         is_draft_text=inst.is_draft_text, record_state=inst.record_state, source=inst.source, notes=inst.notes,
+        content_summary=inst.content_summary,
+        proposing_agency=agency_view(session, inst.proposing_agency_id),
+        implementing_agency=agency_view(session, inst.implementing_agency_id),
+        vn_signer=inst.vn_signer, foreign_signer=inst.foreign_signer, depositary=inst.depositary,
+        consent_mode=inst.consent_mode, consent_body=inst.consent_body,
+        consent_decision_number=inst.consent_decision_number, consent_decision_date=inst.consent_decision_date,
+        duration_years=inst.duration_years, expiry_date=inst.expiry_date, auto_renewal=inst.auto_renewal,
+        renewal_years=inst.renewal_years, notice_months=inst.notice_months, custody_type=inst.custody_type,
+        classification_date=inst.classification_date, protection_until=inst.protection_until,
+        publish_decision_ref=inst.publish_decision_ref, external_ref=inst.external_ref,
+        legal_regime=legal_regime(inst.family, inst.signed_date), register_facts=register_facts(events),
+        relations=relations_of(session, inst.id),
         status=st.value, status_label_vi=st.label_vi, status_as_of=as_of,
         entry_into_force_date=entry_into_force_date([e for e in events if e.date <= as_of]),
         events=[EventOut(id=e.id, type=e.type, label_vi=EVENT_TYPES.get(e.type, (None, e.type))[1], date=e.date,
@@ -278,13 +313,21 @@ def instrument_out(session: Session, inst: Instrument, as_of: date | None = None
 
 PUBLIC_FIELDS = ("id", "family", "title", "titles", "instrument_type", "number", "danh_nghia", "signatory_level",
                  "vn_agency", "bilateral", "field", "parties", "signed_date", "signed_place", "authentic_languages",
+                 "content_summary", "depositary", "duration_years", "expiry_date", "legal_regime",
                  "status", "status_label_vi", "status_as_of", "entry_into_force_date", "events")
+PUBLIC_EVENT_TYPES = {"signed", "ratified", "approved", "acceded", "accepted", "succeeded", "entered_into_force",
+                      "amended", "extended", "suspended", "resumed", "terminated", "withdrawn", "denounced", "expired",
+                      "reinstated", "provisionally_applied", "provisional_application_ended", "un_registered",
+                      "published_cong_bao", "reservation", "declaration", "objection"}
 
 
 def public_view(out: InstrumentOut) -> dict[str, Any]:
     """Only the publishable fields (no classification details, notes, decisions or documents)."""
     d = out.model_dump(mode="json")
-    return {k: d[k] for k in PUBLIC_FIELDS}
+    pub = {k: d[k] for k in PUBLIC_FIELDS}
+    pub["events"] = [e for e in pub["events"] if e["type"] in PUBLIC_EVENT_TYPES]
+    pub["relations"] = [r for r in d["relations"] if r.get("public")]
+    return pub
 
 
 def list_instruments(session: Session, *, family: str | None = None, record_state: str | None = None,
@@ -300,3 +343,139 @@ def list_instruments(session: Session, *, family: str | None = None, record_stat
     total = session.exec(cq).one()
     rows = list(session.exec(q.order_by(Instrument.id).offset(offset).limit(limit)))
     return rows, int(total)
+
+
+# ---------------------------------------------------------------- relations
+RELATION_TYPES = {
+    # type: (label on the 'from' record, label of the inverse on the 'to' record)
+    "amends": ("sửa đổi", "được sửa đổi bởi"),
+    "supplements": ("bổ sung", "được bổ sung bởi"),
+    "extends": ("gia hạn", "được gia hạn bởi"),
+    "terminates": ("chấm dứt hiệu lực của", "bị chấm dứt hiệu lực bởi"),
+    "replaces": ("thay thế", "được thay thế bởi"),
+    "implements": ("thực hiện", "được thực hiện bởi"),
+    "protocol_to": ("là nghị định thư của", "có nghị định thư"),
+}
+INVERSE_NAMES = {"amends": "amended_by", "supplements": "supplemented_by", "extends": "extended_by",
+                 "terminates": "terminated_by", "replaces": "replaced_by", "implements": "implemented_by",
+                 "protocol_to": "has_protocol"}
+
+
+def add_relation(session: Session, from_id: int, to_id: int, rel_type: str, *, actor: str,
+                 note: str | None = None):
+    from core.models import InstrumentRelation
+
+    if rel_type not in RELATION_TYPES:
+        raise ValidationFailed(f"relation type must be one of {', '.join(RELATION_TYPES)}", field="type")
+    if from_id == to_id:
+        raise ValidationFailed("an instrument cannot be related to itself", field="to_id")
+    get_instrument(session, from_id)
+    get_instrument(session, to_id)
+    dup = session.exec(select(InstrumentRelation).where(InstrumentRelation.from_id == from_id,
+                                                        InstrumentRelation.to_id == to_id,
+                                                        InstrumentRelation.type == rel_type)).first()
+    if dup is not None:
+        raise ValidationFailed(f"instrument {from_id} already {rel_type} instrument {to_id}", field="type")
+    row = InstrumentRelation(from_id=from_id, to_id=to_id, type=rel_type, note=note, created_by=actor)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="relation", entity="instrument", entity_id=from_id,
+                 after={"relation": {"type": rel_type, "to_id": to_id}})
+    enqueue_sync(session, from_id)
+    enqueue_sync(session, to_id)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def relations_of(session: Session, instrument_id: int) -> list[dict[str, Any]]:
+    """Both directions: the record's own relations and the inverse of those pointing at it."""
+    from core.models import InstrumentRelation
+
+    out = []
+    for r in session.exec(select(InstrumentRelation).where(InstrumentRelation.from_id == instrument_id)):
+        other = session.get(Instrument, r.to_id)
+        out.append({"id": r.id, "type": r.type, "label_vi": RELATION_TYPES[r.type][0], "direction": "outgoing",
+                    "instrument_id": r.to_id, "title": other.title if other else None, "note": r.note})
+    for r in session.exec(select(InstrumentRelation).where(InstrumentRelation.to_id == instrument_id)):
+        other = session.get(Instrument, r.from_id)
+        out.append({"id": r.id, "type": INVERSE_NAMES[r.type], "label_vi": RELATION_TYPES[r.type][1],
+                    "direction": "incoming", "instrument_id": r.from_id, "title": other.title if other else None,
+                    "note": r.note})
+    return sorted(out, key=lambda d: (d["direction"], d["id"]))
+
+
+# ---------------------------------------------------------------- derived register facts
+REGIMES = (  # (family, in force from, name) — the law in force at signature
+    ("treaty", date(1989, 10, 17), "Pháp lệnh về ký kết và thực hiện điều ước quốc tế 1989"),
+    ("treaty", date(1998, 8, 20), "Pháp lệnh ký kết và thực hiện điều ước quốc tế 1998"),
+    ("treaty", date(2006, 1, 1), "Luật Ký kết, gia nhập và thực hiện điều ước quốc tế 41/2005/QH11"),
+    ("treaty", date(2016, 7, 1), "Luật Điều ước quốc tế 108/2016/QH13"),
+    ("treaty", date(2026, 1, 1), "Luật Điều ước quốc tế 108/2016/QH13, sửa đổi bởi Luật 137/2025/QH15"),
+    ("agreement", date(2002, 3, 11), "Nghị định 20/2002/NĐ-CP"),
+    ("agreement", date(2007, 7, 1), "Pháp lệnh ký kết và thực hiện thỏa thuận quốc tế 33/2007/PL-UBTVQH11"),
+    ("agreement", date(2021, 7, 1), "Luật Thỏa thuận quốc tế 70/2020/QH14"),
+    ("agreement", date(2025, 7, 1), "Luật Thỏa thuận quốc tế 70/2020/QH14; Nghị định 64/2021/NĐ-CP sửa đổi bởi "
+                                    "Nghị định 177/2025/NĐ-CP"),
+)
+
+
+def legal_regime(family: str, signed: date | None) -> str | None:
+    if signed is None:
+        return None
+    best = None
+    for fam, start, name in REGIMES:
+        if fam == family and signed >= start:
+            best = name
+    return best
+
+
+def register_facts(events: list[InstrumentEvent]) -> dict[str, Any]:
+    """§2.7 dated columns read from the events (first occurrence)."""
+    def first(t: str):
+        ev = [e for e in events if e.type == t and e.party_code is None]
+        return ev[0] if ev else None
+
+    facts: dict[str, Any] = {}
+    for key, t in (("original_received", "original_received"), ("eif_notified", "eif_notified"),
+                   ("sao_luc", "sao_luc"), ("cong_bao", "published_cong_bao"), ("portal", "published_portal"),
+                   ("un_registration", "un_registered"), ("implementation_plan", "implementation_plan")):
+        e = first(t)
+        facts[key] = {"date": e.date.isoformat(), "ref": e.document_ref} if e else None
+    for t in ("amended", "extended", "suspended", "resumed", "terminated", "withdrawn", "denounced", "expired"):
+        facts.setdefault("history", [])
+        facts["history"] += [{"type": e.type, "date": e.date.isoformat(), "ref": e.document_ref}
+                             for e in events if e.type == t and e.party_code is None]
+    facts["history"] = sorted(facts.get("history", []), key=lambda h: h["date"])
+    return facts
+
+
+# ---------------------------------------------------------------- per-party status (multilateral)
+def party_status(session: Session, instrument_id: int, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Each party's actions and its status on ``as_of`` (events carrying that party's code)."""
+    get_instrument(session, instrument_id)
+    events = events_of(session, instrument_id)
+    by_party: dict[str, list[InstrumentEvent]] = {}
+    for e in events:
+        if e.party_code:
+            by_party.setdefault(e.party_code, []).append(e)
+    out = []
+    for code, evs in sorted(by_party.items()):
+        st = derive_status([_as_whole(e) for e in evs], as_of)
+        consent = [e for e in evs if e.type in ("ratified", "approved", "acceded", "accepted", "succeeded")]
+        out.append({
+            "party": code, "status": st.value, "status_label_vi": st.label_vi,
+            "signature": next((e.date.isoformat() for e in evs if e.type == "signed"), None),
+            "consent": ({"type": consent[0].type, "date": consent[0].date.isoformat()} if consent else None),
+            "entry_into_force": next((e.date.isoformat() for e in evs if e.type == "entered_into_force"), None),
+            "withdrawal": next((e.date.isoformat() for e in evs if e.type in ("withdrawn", "denounced")), None),
+            "reservations": [{"type": e.type, "date": e.date.isoformat(), "text": e.note} for e in evs
+                             if e.type in ("reservation", "declaration", "objection")],
+        })
+    return out
+
+
+def _as_whole(e: InstrumentEvent):
+    from core.lifecycle import EventView
+
+    return EventView(type=e.type, date=e.date, id=e.id, party_code=None)
