@@ -84,5 +84,41 @@ def check_signatory(record: dict[str, Any]) -> None:
                             article="Decree 177/2025 Art. 3")
 
 
+# Law 2020 Arts. 9-23, Decree 64/2021 Arts. 4-8 (domain.md §2.2): who decides the signature, by level
+SIGNATURE_DECIDED_BY: dict[str, tuple[tuple[str, ...], str]] = {
+    "nha_nuoc": (("Chủ tịch nước",), "Law 2020 Art. 9"),
+    "chinh_phu": (("Thủ tướng Chính phủ",), "Law 2020 Art. 9"),
+    "quoc_hoi": (("Chủ tịch Quốc hội",), "Law 2020 Art. 12"),
+    "co_quan_quoc_hoi": (("Người đứng đầu cơ quan", "Thủ trưởng cơ quan"), "Law 2020 Art. 12"),
+    "vp_ctn_toa_vks": (("Người đứng đầu cơ quan", "Chánh án Tòa án nhân dân tối cao",
+                        "Viện trưởng Viện kiểm sát nhân dân tối cao", "Chủ nhiệm Văn phòng Chủ tịch nước"),
+                       "Law 2020 Art. 14"),
+    "bo": (("Bộ trưởng", "Thủ trưởng cơ quan ngang bộ", "Thủ trưởng cơ quan thuộc Chính phủ", "Người đứng đầu cơ quan"),
+           "Law 2020 Art. 16"),
+    "tinh": (("Chủ tịch Hội đồng nhân dân tỉnh", "Chủ tịch Ủy ban nhân dân tỉnh"), "Law 2020 Art. 18"),
+    "cuc": (("Bộ trưởng", "Thủ trưởng cơ quan ngang bộ", "Thủ trưởng cơ quan thuộc Chính phủ"),
+            "Law 2020 Art. 20; Decree 64/2021 Art. 4"),
+    "so": (("Chủ tịch Ủy ban nhân dân tỉnh",), "Law 2020 Art. 20; Decree 64/2021 Art. 5"),
+    "huyen": (("Chủ tịch Ủy ban nhân dân tỉnh",), "Law 2020 Art. 20"),
+    "xa_bien_gioi": (("Chủ tịch Ủy ban nhân dân tỉnh",), "Law 2020 Art. 20; Decree 64/2021 Art. 7"),
+    "to_chuc": (("Người đứng đầu cơ quan trung ương của tổ chức",), "Law 2020 Art. 21"),
+    "to_chuc_tinh": (("Cơ quan quản lý nhà nước về đối ngoại", "Chủ tịch Ủy ban nhân dân tỉnh"),
+                     "Law 2020 Art. 23; Decree 64/2021 Art. 8"),
+}
+
+
+def check_decided_by(record: dict[str, Any]) -> None:
+    """For an agreement, ``consent_body`` records who decided the signature; it must match the level."""
+    level, body = record.get("signatory_level"), record.get("consent_body")
+    if not level or not body or level not in SIGNATURE_DECIDED_BY:
+        return
+    allowed, article = SIGNATURE_DECIDED_BY[level]
+    fb = fold(body)
+    if not any(fb == fold(a) or fb.startswith(fold(a)) for a in allowed):
+        raise RuleViolation(f"the signature of an agreement at level {SIGNATORY_LEVELS[level]!r} is decided by "
+                            f"{' or '.join(allowed)}, not {body!r} ({article})", field="consent_body", article=article)
+
+
 register_rule("agreement", check_name)
+register_rule("agreement", check_decided_by)
 register_rule("agreement", check_signatory)

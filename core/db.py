@@ -62,12 +62,23 @@ def migrate(url: str | None = None, revision: str = "head", engine: Engine | Non
     from alembic import command
 
     cfg = alembic_config(url)
-    if engine is not None:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-    else:
+    engine = engine or make_engine(url or get_settings().db_url)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite batch migrations copy and drop tables: with foreign keys on, dropping the old table would
+            # cascade-delete the rows of dependent tables. The pragma only works outside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        conn.commit()
+        if sqlite:
+            bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+            if bad:
+                raise RuntimeError(f"foreign key violations after migration: {bad[:5]}")
 
 
 def init_db() -> None:

@@ -78,3 +78,31 @@ def history(instrument_id: int, session: SessionDep, actor: Registrar) -> list[d
     service.get_instrument(session, instrument_id)
     return [{"id": a.id, "at": a.at.isoformat(), "actor": a.actor, "action": a.action, "changes": a.changes}
             for a in audit.history(session, "instrument", instrument_id)]
+
+
+class RelationIn(BaseModel):
+    type: str
+    to_id: int
+    note: str | None = None
+
+
+@router.post("/{instrument_id}/relations", status_code=201)
+def add_relation(instrument_id: int, body: RelationIn, session: SessionDep, actor: Registrar) -> dict[str, Any]:
+    row = service.add_relation(session, instrument_id, body.to_id, body.type, actor=actor, note=body.note)
+    return {"id": row.id, "from_id": row.from_id, "to_id": row.to_id, "type": row.type, "note": row.note}
+
+
+@router.get("/{instrument_id}/relations")
+def get_relations(instrument_id: int, session: SessionDep, actor: Registrar) -> list[dict[str, Any]]:
+    service.get_instrument(session, instrument_id)
+    return service.relations_of(session, instrument_id)
+
+
+@router.get("/{instrument_id}/parties")
+def party_status(instrument_id: int, session: SessionDep, as_of: date | None = None,
+                 authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
+    """Each party's signature, consent, entry into force, reservations and withdrawal, and its status on as_of."""
+    inst = service.get_instrument(session, instrument_id)
+    if not is_registrar(authorization) and not service.is_public(inst, service.events_of(session, inst.id)):
+        require_registrar(authorization)
+    return service.party_status(session, instrument_id, as_of)

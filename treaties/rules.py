@@ -50,4 +50,37 @@ def check_danh_nghia(record: dict[str, Any]) -> None:
                         "(Law 2016 Art. 4)", field="danh_nghia", article="Law 2016 Art. 4")
 
 
+# Law 2016 Arts. 28-29, 37-38, 43 (domain.md §1.5): who may give consent to be bound, by danh nghĩa
+CONSENT_BODIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Nhà nước", "ratification"): ("Quốc hội", "Chủ tịch nước"),
+    ("Chính phủ", "ratification"): ("Quốc hội",),  # a Government treaty conflicting with a law (Art. 28(3), 29(1)(d))
+    ("Chính phủ", "approval"): ("Chính phủ",),
+    ("Nhà nước", "accession"): ("Quốc hội", "Chủ tịch nước"),
+    ("Chính phủ", "accession"): ("Chính phủ",),
+    ("Nhà nước", "definitive_signature"): ("Chủ tịch nước",),   # decision to sign (Art. 15)
+    ("Chính phủ", "definitive_signature"): ("Chính phủ",),
+}
+CONSENT_ARTICLES = {"ratification": "Law 2016 Arts. 28-29", "approval": "Law 2016 Arts. 37-38",
+                    "accession": "Law 2016 Art. 43", "definitive_signature": "Law 2016 Art. 15"}
+
+
+def check_consent_body(record: dict[str, Any]) -> None:
+    """The body recorded as having decided must be the one the Law on Treaties names (domain.md §1.5)."""
+    mode, body, dn = record.get("consent_mode"), record.get("consent_body"), record.get("danh_nghia")
+    if not mode or not body or dn not in DANH_NGHIA:
+        return
+    allowed = CONSENT_BODIES.get((dn, mode))
+    article = CONSENT_ARTICLES.get(mode, "Law 2016 Art. 2(12)")
+    if allowed is None:
+        if mode == "approval" and dn == "Nhà nước":
+            raise RuleViolation("a treaty in the name of the State is ratified, not approved: approval (phê duyệt) "
+                                "is by the Government for Government treaties (Law 2016 Arts. 28, 37)",
+                                field="consent_mode", article="Law 2016 Arts. 28, 37")
+        return
+    if fold(body) not in {fold(b) for b in allowed}:
+        raise RuleViolation(f"{mode} of a treaty in the name of {dn} is decided by {' or '.join(allowed)}, "
+                            f"not {body!r} ({article})", field="consent_body", article=article)
+
+
 register_rule("treaty", check_danh_nghia)
+register_rule("treaty", check_consent_body)
