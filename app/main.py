@@ -12,6 +12,7 @@ import treaties.rules  # noqa: F401  (registers the rules of Law 2016)
 from core.exceptions import TreatyDBError
 from core.router import router as instruments_router
 from core.settings import get_settings
+from ingest.router import router as ingest_router
 from search.router import router as search_router
 
 log = logging.getLogger("treatydb")
@@ -68,12 +69,7 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
 
     app.include_router(instruments_router)
     app.include_router(search_router)
-    try:
-        from ingest.router import router as ingest_router
-
-        app.include_router(ingest_router)
-    except ImportError:  # pragma: no cover - ingest router arrives with the upload endpoint
-        pass
+    app.include_router(ingest_router)
     return app
 
 

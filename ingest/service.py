@@ -51,7 +51,22 @@ def _draft_payload(line: dict[str, Any]) -> InstrumentCreate | None:
         eif_rule=eif.get("rule"), eif_days=eif.get("days"), classification="none", publish=None, **extra)
 
 
-def _store(session: Session, path: Path, line: dict[str, Any], result, part: int, actor: str) -> dict[str, Any]:
+class _Extracted:
+    """The parts of an extraction result that storing needs (text and the detected kind)."""
+
+    def __init__(self, text: str, kind: str | None):
+        self.text, self.kind = text, kind
+
+
+def store_extracted(path: Path, line: dict[str, Any], text: str, actor: str, filename: str | None = None) -> dict[str, Any]:
+    """Store an upload already extracted in a worker process."""
+    with Session(get_engine()) as session:
+        return _store(session, path, dict(line), _Extracted(text, Path(path).suffix.lstrip(".")), 1, actor,
+                      filename=filename)
+
+
+def _store(session: Session, path: Path, line: dict[str, Any], result, part: int, actor: str,
+           filename: str | None = None) -> dict[str, Any]:
     sha = line["sha256"]
     existing = session.exec(select(StoredDocument).where(StoredDocument.sha256 == sha,
                                                          StoredDocument.part == part)).first()
@@ -62,9 +77,9 @@ def _store(session: Session, path: Path, line: dict[str, Any], result, part: int
         line["record_id"] = existing.instrument_id
         return line
     kind = getattr(result, "kind", None) or Path(path).suffix.lower().lstrip(".")
-    _, rel = store_file(Path(path), sha, suffix=Path(path).suffix)
+    _, rel = store_file(Path(path), sha, suffix="." + kind if kind else Path(path).suffix)
     text = getattr(result, "text", "") or ""
-    doc = StoredDocument(sha256=sha, part=part, filename=Path(path).name, media_type=MEDIA_TYPES.get(kind, "application/octet-stream"),
+    doc = StoredDocument(sha256=sha, part=part, filename=filename or Path(path).name, media_type=MEDIA_TYPES.get(kind, "application/octet-stream"),
                          size=Path(path).stat().st_size, storage_path=rel, pages=line.get("pages") or 0,
                          chars=line.get("chars") or 0, ocr=bool(line.get("ocr")), text=text,
                          extraction={"line": {k: v for k, v in line.items() if k != "record_id"},
