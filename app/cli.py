@@ -156,6 +156,28 @@ def search_sync(check: bool = typer.Option(False, help="Also compare the index w
         raise typer.Exit(1)
 
 
+@cli.command("search-worker")
+def search_worker(interval: float = typer.Option(0.5, help="Seconds between outbox drains")) -> None:
+    """Run the outbox worker in the foreground (when the API runs with TREATYDB_SEARCH_WORKER=false)."""
+    import signal
+
+    from search.service import SearchWorker, close_backend, get_backend
+
+    _init()
+    get_backend()
+    w = SearchWorker(interval=interval)
+    signal.signal(signal.SIGTERM, lambda *_: w.stop())
+    w.start()
+    try:
+        while w.is_alive():
+            w.join(0.5)
+    except KeyboardInterrupt:
+        w.stop()
+        w.join(5)
+    finally:
+        close_backend()
+
+
 @report_cli.command("annual")
 def report_annual(family: str = typer.Option(..., help="treaty | agreement"),
                   year: Optional[int] = typer.Option(None, help="Calendar year of the report"),
