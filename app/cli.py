@@ -59,8 +59,12 @@ def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (PDF, DOCX, DOC, RTF)"),
            dry_run: bool = typer.Option(False, "--dry-run", help="Extract only; write nothing"),
            as_json: bool = typer.Option(False, "--json", help="Print one JSON object per instrument (JSON Lines)"),
+           workers: int = typer.Option(0, help="Extraction processes (0: every core)"),
            actor: str = typer.Option("cli", help="Who ingests (for the audit log)")) -> None:
-    """Extract metadata from signed texts; store originals and create draft records to confirm."""
+    """Extract metadata from signed texts; store originals and create draft records to confirm.
+    Files already stored (same sha256) are skipped, so an interrupted batch resumes where it stopped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from ingest.service import ingest_paths
 
     missing = [str(p) for p in paths if not p.exists()]
@@ -68,24 +72,36 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (PDF, 
         _fail(f"no such file or folder: {', '.join(missing)}")
     if not dry_run:
         _init()
-    n_err = 0
-    for line in ingest_paths(paths, dry_run=dry_run, actor=actor):
-        if line.get("status") == "error":
-            n_err += 1
-        if as_json:
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
-        else:
-            rec = f" → draft #{line['record_id']}" if line.get("record_id") else ""
-            console.print(f"[{'red' if line['status'] == 'error' else 'green'}]{line['status']}[/] {line['file']}: "
-                          f"{line.get('family')} / {line.get('instrument_type')} / {line.get('title') or ''}"[:300]
-                          + rec)
+    problems: list[tuple[str, str, str]] = []
+    progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), console=console, transient=as_json)
+    with progress:
+        task = progress.add_task("", total=None)
+        for line in ingest_paths(paths, dry_run=dry_run, actor=actor, workers=workers or None,
+                                 on_total=lambda n: progress.update(task, total=n)):
+            progress.update(task, advance=1, description=Path(line["file"]).name[:40])
+            if line.get("status") == "error":
+                problems.append((line["file"], "error", line.get("error") or ""))
             for w in line.get("warnings") or []:
-                console.print(f"    [yellow]warning:[/yellow] {w}")
-            if line.get("error"):
-                console.print(f"    [red]{line['error']}[/red]")
-    if not as_json:
-        console.print(f"done; {n_err} file(s) with errors")
+                if not w.startswith("already ingested"):
+                    problems.append((line["file"], "warning", w))
+            if as_json:
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                rec = f" → draft #{line['record_id']}" if line.get("record_id") else ""
+                progress.console.print(f"[{'red' if line['status'] == 'error' else 'green'}]{line['status']}[/] "
+                                       f"{line['file']}: {line.get('family')} / {line.get('instrument_type')} / "
+                                       f"{(line.get('title') or '')[:120]}{rec}")
+    if problems:
+        t = Table(title="per-file report: errors and warnings")
+        for col in ("file", "kind", "message"):
+            t.add_column(col)
+        for f, kind, msg in problems:
+            t.add_row(Path(f).name, kind, msg[:300])
+        console.print(t)
+    n_err = sum(1 for _, k, _ in problems if k == "error")
+    console.print(f"done: {n_err} file(s) with errors")
 
 
 @cli.command()
@@ -239,6 +255,11 @@ def evaluate(directory: Path = typer.Argument(..., help="Folder with labels.json
         t.add_row(k, f"{v:.2f}")
     Console(stderr=True).print(t)
     sys.stdout.write(json.dumps({"fields": res["fields"], "overall": res["overall"], "files": res["files"]}) + "\n")
+
+
+from app.cli_deadlines import deadlines  # noqa: E402
+
+cli.command("deadlines")(deadlines)
 
 
 def main() -> None:  # console script entry point

@@ -7,8 +7,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+import agreements.deadlines  # noqa: F401  (registers the deadline rules of Law 2020 / Decree 64)
 import agreements.rules  # noqa: F401  (registers the rules of Law 2020)
+import treaties.deadlines  # noqa: F401  (registers the deadline rules of Law 2016)
 import treaties.rules  # noqa: F401  (registers the rules of Law 2016)
+from core.deadline_router import router as deadlines_router
 from core.exceptions import TreatyDBError
 from core.router import router as instruments_router
 from core.settings import get_settings
@@ -70,6 +73,7 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
     app.include_router(instruments_router)
     app.include_router(search_router)
     app.include_router(ingest_router)
+    app.include_router(deadlines_router)
     return app
 
 

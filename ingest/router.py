@@ -47,12 +47,6 @@ def _pool_get() -> ProcessPoolExecutor:
     return _pool
 
 
-def _extract_in_worker(path: str) -> tuple[dict[str, Any], str]:
-    """Runs in a worker process (pypdfium2 is not thread-safe)."""
-    from ingest.extract import extract_file, to_json_line
-
-    r = extract_file(Path(path))
-    return to_json_line(r), getattr(r, "text", "") or ""
 
 
 async def _save_upload(upload: UploadFile, limit: int) -> tuple[Path, int]:
@@ -88,10 +82,18 @@ async def ingest_upload(actor: Registrar, file: UploadFile = File(...)) -> dict[
         named = tmp.with_name(f"{tmp.name}.{kind}")
         tmp.rename(named)
         tmp = named
-        from ingest.service import store_extracted
+        from sqlmodel import Session
 
-        loop_line, text = await run_in_threadpool(lambda: _pool_get().submit(_extract_in_worker, str(tmp)).result())
-        loop_line["file"] = file.filename or tmp.name
-        return await run_in_threadpool(store_extracted, tmp, loop_line, text, actor, file.filename or tmp.name)
+        from core.db import get_engine
+        from ingest.service import extract_payload, store_payload
+
+        payload = await run_in_threadpool(lambda: _pool_get().submit(extract_payload, str(tmp)).result())
+        payload["line"]["file"] = file.filename or tmp.name
+
+        def _store() -> dict[str, Any]:
+            with Session(get_engine()) as session:
+                return store_payload(session, tmp, payload, actor=actor, filename=file.filename or tmp.name)
+
+        return await run_in_threadpool(_store)
     finally:
         tmp.unlink(missing_ok=True)

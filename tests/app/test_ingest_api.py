@@ -1,0 +1,111 @@
+"""Ingest through the API and the CLI: upload with type sniffing and limits, drafts to confirm, batch that resumes
+(idempotent by sha256), and the Ministry's notices turned into events — on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+JSON_KEYS = {"file", "sha256", "status", "error", "family", "instrument_type", "title", "language",
+             "authentic_languages", "parties", "signed_date", "signed_place", "entry_into_force", "pages", "chars",
+             "ocr", "is_draft", "warnings"}
+
+
+def test_upload_creates_draft_then_confirm(client, auth, corpus):
+    pdf = corpus / "cases" / "V03.pdf"
+    with open(pdf, "rb") as f:
+        r = client.post("/api/ingest", files={"file": ("V03.pdf", f, "application/pdf")}, headers=auth)
+    assert r.status_code == 201, r.text
+    line = r.json()
+    assert line["status"] == "ok" and line["family"] == "treaty" and line["signed_date"] == "1995-01-24"
+    rid = line["record_id"]
+    rec = client.get(f"/api/instruments/{rid}", headers=auth).json()
+    assert rec["record_state"] == "draft" and rec["source"] == "ingest"
+    assert {p["code"] for p in rec["parties"]} == {"NLD", "VNM"}
+    assert rec["documents"][0]["sha256"] == line["sha256"] and rec["documents"][0]["filename"] == "V03.pdf"
+    assert rec["public"] is False
+    r = client.post(f"/api/instruments/{rid}/confirm", json={"changes": {"danh_nghia": "Chính phủ", "publish": True}},
+                    headers=auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["record_state"] == "confirmed" and r.json()["danh_nghia"] == "Chính phủ"
+    assert client.post(f"/api/instruments/{rid}/confirm", headers=auth).status_code == 422  # already confirmed
+    # the same file again: nothing new
+    with open(pdf, "rb") as f:
+        again = client.post("/api/ingest", files={"file": ("copy.pdf", f, "application/pdf")}, headers=auth).json()
+    assert again["record_id"] == rid and any("already ingested" in w for w in again["warnings"])
+
+
+def test_upload_bad_requests(client, auth, tmp_path, monkeypatch):
+    fake = tmp_path / "x.pdf"
+    fake.write_text("this is not a PDF at all", encoding="utf-8")
+    with open(fake, "rb") as f:
+        r = client.post("/api/ingest", files={"file": ("x.pdf", f, "application/pdf")}, headers=auth)
+    assert r.status_code == 415 and "not a PDF" in r.json()["detail"]["message"]
+    r = client.post("/api/ingest", files={"file": ("e.pdf", b"", "application/pdf")}, headers=auth)
+    assert r.status_code == 422 and "empty" in r.json()["detail"]["message"]
+    r = client.post("/api/ingest", files={"file": ("x.pdf", b"%PDF-1.4", "application/pdf")})
+    assert r.status_code == 401
+    from core.settings import reset_settings
+
+    monkeypatch.setenv("TREATYDB_MAX_UPLOAD_MB", "0")
+    reset_settings()
+    r = client.post("/api/ingest", files={"file": ("big.pdf", b"%PDF-1.4\n" + b"0" * 2048, "application/pdf")},
+                    headers=auth)
+    assert r.status_code == 413 and "limit" in r.json()["detail"]["message"]
+
+
+def test_cli_batch_resumes_and_dry_run_keys(env, corpus, tmp_path):
+    from sqlmodel import Session, func, select
+
+    from app.cli import cli
+    from core.db import get_engine
+    from core.models import StoredDocument
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("V02.docx", "A01.docx", "V03.pdf"):
+        shutil.copy(corpus / "cases" / name, folder / name)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog")
+    runner = CliRunner()
+    dry = runner.invoke(cli, ["ingest", str(folder), "--dry-run", "--json", "--workers", "2"])
+    assert dry.exit_code == 0, dry.output
+    lines = [json.loads(x) for x in dry.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 4 and all(set(d) == JSON_KEYS for d in lines)
+    assert {d["file"].split("/")[-1]: d["status"] for d in lines}["broken.pdf"] == "error"
+    with Session(get_engine()) as s:
+        assert s.exec(select(func.count()).select_from(StoredDocument)).one() == 0
+    first = runner.invoke(cli, ["ingest", str(folder), "--json", "--workers", "2"])
+    assert first.exit_code == 0, first.output
+    out1 = [json.loads(x) for x in first.stdout.splitlines() if x.startswith("{")]
+    assert sum(1 for d in out1 if d.get("record_id")) == 3
+    second = runner.invoke(cli, ["ingest", str(folder), "--json"])
+    out2 = [json.loads(x) for x in second.stdout.splitlines() if x.startswith("{")]
+    assert all(any("already ingested" in w for w in d["warnings"]) for d in out2 if d["status"] == "ok")
+    with Session(get_engine()) as s:
+        assert s.exec(select(func.count()).select_from(StoredDocument)).one() == 3
+
+
+def test_notice_becomes_events(client, auth, corpus, env):
+    from app.cli import cli
+
+    body = {"family": "treaty", "instrument_type": "hiệp định", "danh_nghia": "Chính phủ",
+            "title": "Hiệp định hợp tác trong lĩnh vực giáo dục giữa Chính phủ nước Cộng hòa xã hội chủ nghĩa Việt Nam "
+                     "và Chính phủ nước Cộng hòa nhân dân Trung Hoa",
+            "parties": [{"name": "Việt Nam"}, {"name": "Trung Quốc"}], "signed_date": "2022-11-01",
+            "signed_place": "Bắc Kinh", "classification": "none", "publish": True}
+    rid = client.post("/api/instruments", json=body, headers=auth).json()["id"]
+    res = CliRunner().invoke(cli, ["ingest", str(corpus / "notices" / "N02.docx"), "--json"])
+    line = json.loads([x for x in res.stdout.splitlines() if x.startswith("{")][0])
+    assert line["notice_events"][0]["instrument_id"] == rid and line["notice_events"][0]["status"] == "applied"
+    rec = client.get(f"/api/instruments/{rid}", headers=auth).json()
+    evs = {(e["type"], e["date"], e["document_ref"]) for e in rec["events"]}
+    assert ("entered_into_force", "2022-11-01", "Thông báo 29/2022/TB-LPQT") in evs
+    assert ("eif_notified", "2022-11-30", "Thông báo 29/2022/TB-LPQT") in evs
+    assert rec["status"] == "in_force"
+    # the PDF rendering of the same notice: a different file, the same events → nothing added
+    res = CliRunner().invoke(cli, ["ingest", str(corpus / "notices" / "N02.pdf"), "--json"])
+    line = json.loads([x for x in res.stdout.splitlines() if x.startswith("{")][0])
+    assert line["notice_events"][0]["status"] == "unchanged"
+    assert len(client.get(f"/api/instruments/{rid}", headers=auth).json()["events"]) == len(rec["events"])
