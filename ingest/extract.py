@@ -1,0 +1,244 @@
+"""One entry point for a file of any supported kind.
+
+``extract_file(path) -> ExtractionResult`` sniffs the type from the content (``%PDF``; a zip with
+``word/document.xml``; ``{\\rtf``; OLE2 ``D0CF11E0`` for .doc), extracts the text (PDF: ``ingest.pdf``;
+DOCX: ``ingest.docx``; DOC/RTF through LibreOffice), then the metadata (``ingest.metadata``).
+It never raises: a file it cannot read gets ``status == "error"`` and an ``error`` string.
+
+``to_json_line(result)`` gives the flat record with exactly the keys of ``JSON_KEYS``.
+``iter_files(paths)`` expands folders recursively (sorted; supported types only).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ingest.docx import DocxError, convert_to_docx, extract_docx
+from ingest.metadata import Metadata, extract_metadata
+from ingest.pdf import PageInfo, extract_pdf
+
+__all__ = ["ExtractionResult", "extract_file", "to_json_line", "iter_files", "sniff", "JSON_KEYS",
+           "SUPPORTED_KINDS"]
+
+JSON_KEYS = ("file", "sha256", "status", "error", "family", "instrument_type", "title", "language",
+             "authentic_languages", "parties", "signed_date", "signed_place", "entry_into_force", "pages",
+             "chars", "ocr", "is_draft", "warnings")
+SUPPORTED_KINDS = ("pdf", "docx", "doc", "rtf")
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ExtractionResult:
+    file: str
+    sha256: str | None = None
+    kind: str | None = None  # "pdf" | "docx" | "doc" | "rtf" | None
+    status: str = "ok"
+    error: str | None = None
+    text: str = ""
+    extra_text: str = ""  # DOCX headers/footers/footnotes (also inside ``text``)
+    pages: list[PageInfo] = field(default_factory=list)
+    page_count: int | None = None
+    metadata: Metadata = field(default_factory=Metadata)
+    warnings: list[str] = field(default_factory=list)
+    properties: dict = field(default_factory=dict)
+
+    @property
+    def ocr(self) -> bool:
+        return any(p.method == "ocr" for p in self.pages)
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+
+def sniff(path: str | os.PathLike) -> str | None:
+    """"pdf", "docx", "doc", "rtf", "zip" (not a DOCX), "empty" or None (unknown) — from the bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return None
+    if not head:
+        return "empty"
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "zip"
+        if "word/document.xml" in names or any(n.endswith("/document.xml") and n.startswith("word") for n in names):
+            return "docx"
+        return "zip"
+    if head.lstrip().startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith(bytes.fromhex("D0CF11E0A1B11AE1")):
+        return "doc"
+    return None
+
+
+def _sha256(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _docx_into(res: ExtractionResult, docx_path: Path) -> None:
+    d = extract_docx(docx_path)
+    res.text = d.text
+    res.extra_text = "\n".join([*d.headers, *d.footers, *d.footnotes])
+    res.properties = d.properties
+    res.warnings.extend(d.warnings)
+
+
+def extract_file(
+    path: str | os.PathLike,
+    *,
+    ocr: bool | None = None,
+    max_pages: int = 1000,
+    max_ocr_pages: int = 40,
+    lang_hint: str | None = None,
+    soffice_timeout: float = 120.0,
+) -> ExtractionResult:
+    """Extract text and metadata from one file. Never raises."""
+    p = Path(path)
+    res = ExtractionResult(file=str(path))
+    try:
+        _extract(res, p, ocr=ocr, max_pages=max_pages, max_ocr_pages=max_ocr_pages, lang_hint=lang_hint,
+                 soffice_timeout=soffice_timeout)
+    except Exception as e:  # noqa: BLE001 - the contract is "never raises"
+        res.status = "error"
+        res.error = f"internal error while reading the file: {type(e).__name__}: {e}"
+    if res.status == "error" and not res.text:
+        res.metadata = Metadata(document_kind="other")
+    return res
+
+
+def _extract(res: ExtractionResult, p: Path, *, ocr, max_pages, max_ocr_pages, lang_hint, soffice_timeout) -> None:
+    if not p.exists():
+        res.status, res.error = "error", f"file not found: {p}"
+        return
+    if p.is_dir():
+        res.status, res.error = "error", "is a directory, not a file"
+        return
+    size = p.stat().st_size
+    res.sha256 = _sha256(p)
+    if size > MAX_FILE_BYTES:
+        res.status, res.error = "error", f"file too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})"
+        return
+    kind = sniff(p)
+    res.kind = kind if kind in SUPPORTED_KINDS else None
+    if kind == "empty":
+        res.status, res.error = "error", "empty file (0 bytes)"
+        return
+    if kind is None:
+        res.status, res.error = "error", "unsupported file type: not a PDF, DOCX, DOC or RTF (checked the content, not the name)"
+        return
+    if kind == "zip":
+        res.status, res.error = "error", "zip archive without word/document.xml: not a DOCX"
+        return
+    if kind == "pdf":
+        pr = extract_pdf(p, ocr=ocr, lang_hint=lang_hint, max_pages=max_pages, max_ocr_pages=max_ocr_pages)
+        res.pages = pr.pages
+        res.page_count = pr.page_count or None
+        res.warnings.extend(pr.warnings)
+        res.properties = pr.info
+        if pr.error:
+            res.status, res.error = "error", pr.error
+            return
+        res.text = pr.text
+    elif kind == "docx":
+        try:
+            _docx_into(res, p)
+        except DocxError as e:
+            res.status, res.error = "error", str(e)
+            return
+    else:  # doc / rtf
+        out, tmp, err = convert_to_docx(p, timeout=soffice_timeout)
+        try:
+            if err:
+                res.status, res.error = "error", err
+                return
+            try:
+                _docx_into(res, out)
+            except DocxError as e:
+                res.status, res.error = "error", f"converted {kind.upper()} unreadable: {e}"
+                return
+            res.warnings.append(f"legacy {kind.upper()} converted to DOCX with LibreOffice")
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    if not res.text.strip():
+        res.status = "error"
+        problems = "; ".join(res.warnings) if res.warnings else "no text found"
+        res.error = f"no usable text: {problems}"
+        res.metadata = Metadata(document_kind="other")
+        res.metadata.is_draft = False
+        return
+    quality = 1.0
+    if res.pages:
+        used = [pg for pg in res.pages if pg.method in ("text", "ocr") and pg.chars]
+        if used:
+            quality = min(1.0, sum(pg.quality for pg in used) / len(used))
+        unusable = [pg for pg in res.pages if pg.method == "none" and pg.problem not in ("blank",)]
+        if unusable and len(unusable) * 2 > len(res.pages):
+            res.warnings.append(f"{len(unusable)} of {len(res.pages)} pages have no usable text; metadata may be incomplete")
+    res.metadata = extract_metadata(res.text, extra_text=res.extra_text, properties=res.properties, quality=quality)
+    res.warnings.extend(res.metadata.warnings)
+
+
+def to_json_line(result: ExtractionResult) -> dict:
+    """The flat record (keys exactly ``JSON_KEYS``)."""
+    md = result.metadata
+    ok = result.status == "ok"
+    eif = md.entry_into_force if ok else {"rule": None, "days": None, "date": None}
+    return {
+        "file": result.file,
+        "sha256": result.sha256,
+        "status": result.status,
+        "error": result.error,
+        "family": md.family if ok else None,
+        "instrument_type": md.instrument_type if ok else None,
+        "title": md.title if ok else None,
+        "language": md.language if ok else None,
+        "authentic_languages": md.authentic_languages if ok else None,
+        "parties": [{"name": p["name"], "code": p["code"]} for p in md.parties] if ok else [],
+        "signed_date": md.signed_date.isoformat() if ok and md.signed_date else None,
+        "signed_place": md.signed_place if ok else None,
+        "entry_into_force": {"rule": eif.get("rule"), "days": eif.get("days"), "date": eif.get("date")},
+        "pages": result.page_count if result.kind == "pdf" else None,
+        "chars": result.chars,
+        "ocr": result.ocr,
+        "is_draft": bool(md.is_draft) if ok else False,
+        "warnings": list(result.warnings),
+    }
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """Files named in ``paths``, folders expanded recursively in sorted order. Inside folders only files
+    whose content is a supported type are yielded; a file named directly is always yielded."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    fp = Path(root) / name
+                    if sniff(fp) in SUPPORTED_KINDS:
+                        yield fp
+        else:
+            yield p
