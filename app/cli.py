@@ -259,7 +259,10 @@ def evaluate(directory: Path = typer.Argument(..., help="Folder with labels.json
 
 from app.cli_deadlines import deadlines  # noqa: E402
 
+from app.cli_scheduler import scheduler as _scheduler  # noqa: E402
+
 cli.command("deadlines")(deadlines)
+cli.command("scheduler")(_scheduler)
 
 
 def main() -> None:  # console script entry point

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     report_signer_prefix: str = "KT."
     report_signer_subtitle: str = "THỨ TRƯỞNG"
     report_signer_name: str = ""
+    # scheduler (treatydb scheduler)
+    scheduler_timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Time zone of the scheduled jobs.")
+    annual_report_draft_dates: str = Field(default="11-16", description="MM-DD[,MM-DD…]: days the annual reports "
+                                           "of the current year are drafted.")
+    annual_report_draft_time: str = Field(default="07:00", description="HH:MM of the annual report drafts.")
+    reminder_schedule: str = Field(default="mon 07:30", description="Weekly deadline reminders: 'DOW HH:MM'.")
+    reminder_days_ahead: int = Field(default=14, description="Remind of overdue deadlines and those due within "
+                                     "this many days.")
+    index_check_schedule: str = Field(default="02:30", description="Nightly search index check: 'HH:MM'.")
+    notify_email_to: str | None = Field(default=None, description="Recipients of reminder e-mails, comma-separated.")
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: reminders are only stored.")
+    smtp_port: int | None = Field(default=None, description="Default 587, or 465 with smtp_security=ssl.")
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(default=None, description="From address (default smtp_user, else treatydb@localhost).")
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_timeout: float = 30.0
 
     @field_validator("database_url")
     @classmethod

@@ -10,10 +10,16 @@ config = context.config
 target_metadata = metadata
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """APScheduler keeps its own job table in the same database; it is not ours to migrate."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
