@@ -259,10 +259,14 @@ def evaluate(directory: Path = typer.Argument(..., help="Folder with labels.json
 
 from app.cli_deadlines import deadlines  # noqa: E402
 
+from app.cli_import import import_file, import_status, party_status_command  # noqa: E402
 from app.cli_scheduler import scheduler as _scheduler  # noqa: E402
 
 cli.command("deadlines")(deadlines)
 cli.command("scheduler")(_scheduler)
+cli.command("import")(import_file)
+cli.command("import-status")(import_status)
+cli.command("party-status")(party_status_command)
 
 
 def main() -> None:  # console script entry point

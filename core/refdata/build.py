@@ -69,6 +69,8 @@ EXTRA_ORGS: list[tuple[str, str, str, str, str]] = [
     ("JICA", "Japan International Cooperation Agency", "Cơ quan Hợp tác Quốc tế Nhật Bản", "", UNCONFIRMED_VI),
     ("KOICA", "Korea International Cooperation Agency", "Cơ quan Hợp tác Quốc tế Hàn Quốc", "", UNCONFIRMED_VI),
     ("AFD", "Agence française de développement", "Cơ quan Phát triển Pháp", "", UNCONFIRMED_VI),
+    ("MERCOSUR", "Southern Common Market (Mercado Común del Sur)", "Khối Thị trường chung Nam Mỹ", "", UNCONFIRMED_VI),
+    ("CARICOM", "Caribbean Community", "Cộng đồng Caribe", "", UNCONFIRMED_VI),
 ]
 
 _CORPUS = "corpus: cases/"
@@ -95,6 +97,14 @@ HAND_ALIASES: list[tuple[str, str, str]] = [
     ("Cambodia", "KHM", _CORPUS + "V06.docx"),
     ("Laos", "LAO", _CORPUS + "V06.docx"),
     ("Vietnam", "VNM", _CORPUS + "V06.docx"),
+    # --- names seen in the GPTAD dataset (corpus/metadata/gptad-trade-agreements.csv) ---
+    ("European Community", "EC", "corpus: metadata/gptad-trade-agreements.csv"),
+    ("European Communities", "EC", "corpus: metadata/gptad-trade-agreements.csv"),
+    ("Zaire", "COD", "corpus: metadata/gptad-trade-agreements.csv (former name, 1971-1997)"),
+    ("Tchad", "TCD", "corpus: metadata/gptad-trade-agreements.csv (French form)"),
+    ("Libyan Arab Jamahiriya", "LBY", "corpus: metadata/gptad-trade-agreements.csv (former name)"),
+    ("Kyrgyz", "KGZ", "corpus: metadata/gptad-trade-agreements.csv"),
+    ("Kyrgyz Republic", "KGZ", "corpus: metadata/gptad-trade-agreements.csv"),
     # --- the brief's list and common forms ---
     ("Mỹ", "USA", _HAND_VI),
     ("Hoa Kỳ", "USA", _HAND_VI),
