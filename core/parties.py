@@ -440,7 +440,48 @@ def resolve_party(name: str) -> PartyMatch | None:
         code = d.code_map.get(bare.upper())
         if code and (bare.isupper() or d.info[code].kind == "state"):
             return _match(code, s)
-    return _resolve_tokens(s, _tokens(s))
+        hist = _historic(bare.upper())
+        if hist is not None:
+            return hist
+    toks = _tokens(s)
+    if toks:
+        whole = _candidate(s, toks, 0, len(toks), query_mode=True, whole=True)
+        if whole:
+            return _match(whole, _span(s, toks, 0, len(toks)))
+    former = _pycountry_lookup(s, historic_only=True)  # an exact former-state name beats a tail match
+    if former is not None:
+        return former
+    return _resolve_tokens(s, toks) or _pycountry_lookup(s)
+
+
+@lru_cache(maxsize=256)
+def _historic(code: str) -> PartyMatch | None:
+    """Former states (ISO 3166-3 through pycountry): SUN (USSR), YUG, CSK, DDR, SCG … as treaty parties."""
+    import pycountry
+
+    for c in pycountry.historic_countries:
+        if code in (getattr(c, "alpha_3", None), getattr(c, "alpha_4", None)):
+            return PartyMatch(code=c.alpha_3, kind="state", name_en=c.name, name_vi=None)
+    return None
+
+
+def _pycountry_lookup(name: str, historic_only: bool = False) -> PartyMatch | None:
+    """Last resort for a name our tables do not hold: pycountry's exact name / official name lookup,
+    current countries first, then former ones ("Serbia and Montenegro", "German Democratic Republic")."""
+    import pycountry
+
+    if len(re.sub(r"[^A-Za-z]", "", name)) <= 3:  # codes are handled above; "Nam" is not Namibia
+        return None
+    for db in ((pycountry.historic_countries,) if historic_only else (pycountry.countries,
+                                                                      pycountry.historic_countries)):
+        try:
+            c = db.lookup(name)
+        except LookupError:
+            continue
+        info = _data().info.get(c.alpha_3)
+        return _match(c.alpha_3, name) if info is not None else PartyMatch(
+            code=c.alpha_3, kind="state", name_en=c.name, name_vi=None, matched_text=name)
+    return None
 
 
 def party_info(code: str) -> PartyMatch | None:
@@ -451,12 +492,14 @@ def party_info(code: str) -> PartyMatch | None:
     c = code.strip()
     if c in d.info:
         return d.info[c]
-    c = d.code_map.get(c.upper())
-    return d.info.get(c) if c else None
+    mapped = d.code_map.get(c.upper())
+    if mapped:
+        return d.info.get(mapped)
+    return _historic(c.upper())
 
 
 def is_known_code(code: str) -> bool:
-    return bool(code) and code.strip() in _data().info
+    return bool(code) and (code.strip() in _data().info or _historic(code.strip().upper()) is not None)
 
 
 def party_names(code: str, include_codes: bool = False) -> list[str]:

@@ -404,3 +404,14 @@ def test_rebuild_matches_committed_files() -> None:
     built = build.build_tables(REFDATA)
     for name, text in built.items():
         assert (REFDATA_PKG / name).read_text(encoding="utf-8") == text, f"{name} is out of date: run python -m core.refdata.build"
+
+
+def test_former_states_through_pycountry():
+    """ISO 3166-3 former states are valid treaty parties (pycountry's historic table)."""
+    from core.parties import is_known_code, party_info, resolve_party
+
+    assert party_info("SUN").name_en.startswith("USSR") and is_known_code("YUG") and is_known_code("CSK")
+    assert resolve_party("Serbia and Montenegro").code == "SCG"  # not the tail "Montenegro"
+    assert resolve_party("German Democratic Republic").code == "DDR"
+    assert resolve_party("East Timor").code == "TLS"  # a name of a current state stays current
+    assert not is_known_code("ZZZ") and resolve_party("Atlantis") is None
