@@ -16,9 +16,7 @@ import treaties.rules  # noqa: F401  (registers the rules of Law 2016)
 
 cli = typer.Typer(help="treatydb: Viet Nam's register of treaties and international agreements.",
                   no_args_is_help=True, add_completion=False)
-report_cli = typer.Typer(help="Reports (Word documents in the Decree 30/2020 format).", no_args_is_help=True)
 demo_cli = typer.Typer(help="Demo data written for treatydb (not real records).", no_args_is_help=True)
-cli.add_typer(report_cli, name="report")
 cli.add_typer(demo_cli, name="demo")
 console = Console(stderr=True)
 
@@ -194,42 +192,6 @@ def search_worker(interval: float = typer.Option(0.5, help="Seconds between outb
         close_backend()
 
 
-@report_cli.command("annual")
-def report_annual(family: str = typer.Option(..., help="treaty | agreement"),
-                  year: Optional[int] = typer.Option(None, help="Calendar year of the report"),
-                  date_from: Optional[str] = typer.Option(None, "--from", help="Period start YYYY-MM-DD"),
-                  date_to: Optional[str] = typer.Option(None, "--to", help="Period end YYYY-MM-DD"),
-                  out: Path = typer.Option(..., help="Output .docx file"),
-                  include_classified: bool = typer.Option(False, help="Include classified instruments "
-                                                          "(the report then carries the highest classification)"),
-                  number: Optional[int] = typer.Option(None, help="Document number (Số)")) -> None:
-    """Annual report on the signing and implementation of treaties (Law 2016 Art. 77) or agreements
-    (Law 2020 Art. 44), as a Word document in the Decree 30/2020 format."""
-    from core.db import session_scope
-    from core.settings import get_settings
-    from reports.annual import build_annual_data, render_annual_docx
-
-    if family not in ("treaty", "agreement"):
-        _fail("--family must be 'treaty' or 'agreement'")
-    try:
-        if year is not None:
-            start, end = date(year, 1, 1), date(year, 12, 31)
-        elif date_from and date_to:
-            start, end = date.fromisoformat(date_from), date.fromisoformat(date_to)
-        else:
-            _fail("give --year YYYY, or --from YYYY-MM-DD and --to YYYY-MM-DD")
-    except ValueError as exc:
-        _fail(f"bad date: {exc}")
-    if end < start:
-        _fail("--to is before --from")
-    _init()
-    with session_scope() as session:
-        data = build_annual_data(session, family, start, end, include_classified=include_classified)
-    kw = {"number": number} if number is not None else {}
-    path = render_annual_docx(data, out, settings=get_settings(), **kw)
-    console.print(f"written {path}")
-
-
 @demo_cli.command("load")
 def demo_load(force: bool = typer.Option(False, help="Load again even if already loaded")) -> None:
     """Load the demo instruments once (marker in the data dir), then index them."""
@@ -259,11 +221,13 @@ def evaluate(directory: Path = typer.Argument(..., help="Folder with labels.json
 
 from app.cli_deadlines import deadlines  # noqa: E402
 
+from app.cli_reports import report_cli  # noqa: E402
 from app.cli_import import import_file, import_status, party_status_command  # noqa: E402
 from app.cli_scheduler import scheduler as _scheduler  # noqa: E402
 
 cli.command("deadlines")(deadlines)
 cli.command("scheduler")(_scheduler)
+cli.add_typer(report_cli, name="report")
 cli.command("import")(import_file)
 cli.command("import-status")(import_status)
 cli.command("party-status")(party_status_command)

@@ -16,6 +16,7 @@ from core.exceptions import TreatyDBError
 from core.router import router as instruments_router
 from core.settings import get_settings
 from ingest.router import router as ingest_router
+from reports.router import router as reports_router
 from search.router import router as search_router
 
 log = logging.getLogger("treatydb")
@@ -74,6 +75,7 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(ingest_router)
     app.include_router(deadlines_router)
+    app.include_router(reports_router)
     return app
 
 
