@@ -170,6 +170,24 @@ def search_sync(check: bool = typer.Option(False, help="Also compare the index w
         raise typer.Exit(1)
 
 
+@cli.command("search-keys")
+def search_keys() -> None:
+    """Create the scoped Meilisearch keys: the app's key (documents, settings, tasks, swap on the treatydb
+    indexes) and a search-only key for the public side. Reads MEILI_MASTER_KEY and TREATYDB_MEILI_URL; the
+    master key is used for nothing else."""
+    import os
+
+    from core.settings import get_settings
+    from search.meili_backend import setup_keys
+
+    s = get_settings()
+    master = os.environ.get("MEILI_MASTER_KEY")
+    if not s.meili_url or not master:
+        _fail("set TREATYDB_MEILI_URL and MEILI_MASTER_KEY")
+    keys = setup_keys(s.meili_url, master, s.meili_index)
+    sys.stdout.write(json.dumps({"MEILI_APP_KEY": keys["app_key"], "MEILI_SEARCH_KEY": keys["search_key"]}) + "\n")
+
+
 @cli.command("search-worker")
 def search_worker(interval: float = typer.Option(0.5, help="Seconds between outbox drains")) -> None:
     """Run the outbox worker in the foreground (when the API runs with TREATYDB_SEARCH_WORKER=false)."""

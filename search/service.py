@@ -40,6 +40,10 @@ def open_backend(s: Settings):
     else:
         s.search_dir.mkdir(parents=True, exist_ok=True)
         b = make_backend("tantivy", path=s.search_dir)
+        if b.needs_rebuild():  # first start, or an index built by another schema version: rebuild from the DB
+            with Session(get_engine()) as session:
+                b.rebuild(list(public_documents(session)))
+            log.info("search index (re)built from the database")
     b.ensure_index()
     return b
 

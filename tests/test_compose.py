@@ -272,7 +272,7 @@ def test_env_example_in_comments_lists_every_required_variable(compose_text: str
     comments = "\n".join(line for line in compose_text.splitlines() if line.lstrip().startswith("#"))
     for name in _required_variables(compose_text) | {"POSTGRES_PASSWORD", "MEILI_SEARCH_KEY"}:
         assert re.search(rf"^#\s+{name}=", comments, re.M), f".env example lacks {name}="
-    assert "treatydb search keys" in comments
+    assert "treatydb search-keys" in comments
 
 
 def test_no_obsolete_version_key(compose: dict) -> None:

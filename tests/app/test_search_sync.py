@@ -185,3 +185,18 @@ def test_property_search_returns_only_public_records(env, records, edits):
         assert got_raw == expected
         got_api = {h.id for h in public_search(SearchQuery(q="hợp tác", per_page=1000)).hits} & {f"i{i}" for i in models}
         assert got_api == expected
+
+
+def test_lost_or_outdated_index_is_rebuilt_from_the_database_on_open(client, auth, env):
+    """The index is derived: remove it (or change its schema version) and the next open rebuilds it."""
+    import shutil
+
+    from search.service import close_backend, drain_all, get_backend
+
+    r = client.post("/api/instruments", json=_body(1, events=[{"type": "entered_into_force", "date": "2018-01-01"}]),
+                    headers=auth)
+    assert r.status_code == 201
+    drain_all()
+    close_backend()
+    shutil.rmtree(env / "search")
+    assert get_backend().all_ids() == {f"i{r.json()['id']}"}

@@ -1,0 +1,67 @@
+"""Query parsing and highlighting (shared by the backends)."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search.analysis import Highlighter, compact_number, fold_articles, fold_same_len, has_marks
+from search.query import parse
+
+
+def test_parse_kinds():
+    p = parse('"đầu tư" 108/2016/QH13 Ca-dắc-xtan AND Kazakstan mie')
+    kinds = [(c.kind, c.tokens) for c in p.clauses]
+    assert kinds == [("phrase", ["dau", "tu"]), ("number", ["108", "2016", "qh13"]),
+                     ("compound", ["ca", "dac", "xtan"]), ("term", ["kazakstan"]), ("term", ["mie"])]
+    assert p.clauses[1].joined == "1082016qh13" and p.clauses[1].fuzzy == 0
+    assert p.clauses[2].joined == "cadacxtan" and p.clauses[2].fuzzy == 2
+    assert p.clauses[3].fuzzy == 2 and p.clauses[4].prefix
+    assert p.clauses[0].has_marks and not p.clauses[3].has_marks
+    assert not parse("mie ").clauses[0].prefix  # a finished word is not a prefix
+    assert parse("thuong").clauses[0].fuzzy == 1 and parse("1994").clauses[0].fuzzy == 0
+    assert parse("mia").relaxed().clauses[0].fuzzy == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_parse_never_raises(q):
+    p = parse(q)
+    assert all(c.tokens for c in p.clauses)
+
+
+def test_fold_helpers():
+    assert compact_number("123/2020/NĐ-CP") == "1232020ndcp"
+    assert has_marks("đầu") and not has_marks("dau")
+    s = "Điều 1\nCông dân"
+    assert len(fold_same_len(s)) == len(s)
+    assert fold_articles([{"label": "Điều 1", "heading": "A", "text": "Đà"}, {"text": "b"}]) == "a\nda\n\nb"
+
+
+def test_highlight_marks_and_escapes():
+    hl = Highlighter(parse("cadacxtan <b>"))
+    assert hl.mark("Cộng hòa Ca-dắc-xtan <b>") == "Cộng hòa <mark>Ca-dắc-xtan</mark> &lt;<mark>b</mark>&gt;"
+    assert Highlighter(parse("Ca-dắc-xtan")).mark("Cadắcxtan") == "<mark>Cadắcxtan</mark>"
+    assert Highlighter(parse("hiep dinh ")).mark("ahiep dinhx") is None  # words, not substrings
+    assert Highlighter(parse("mie")).mark("Miễn thị thực") == "<mark>Miễn</mark> thị thực"
+
+
+def test_highlight_typos_via_expansions_or_scan():
+    hl = Highlighter(parse("kazakstan "))
+    assert hl.mark("Kazakhstan") == "<mark>Kazakhstan</mark>"  # edit-distance scan
+    hl.use_expansions({0: ["kazakhstan"]})
+    assert hl.mark("Republic of Kazakhstan") == "Republic of <mark>Kazakhstan</mark>"
+    # typo forms are marked only where the exact word is absent
+    assert hl.mark("Kazakhstan and Kazakstan") == "Kazakhstan and <mark>Kazakstan</mark>"
+
+
+def test_best_article_and_snippet():
+    arts = [{"label": "Điều 1", "heading": None, "text": "Thương mại hàng hóa."},
+            {"label": "Điều 2", "heading": "Đầu tư", "text": "Khuyến khích đầu tư và thương mại dịch vụ."},
+            {"label": "Điều 3", "heading": None, "text": "x " * 500 + "đầu tư " + "y " * 500}]
+    hl = Highlighter(parse("đầu tư thương mại"))
+    label, snip = hl.best_article(arts)
+    assert label == "Điều 2" and "<mark>thương mại</mark>" in snip.lower() or "<mark>" in snip
+    label, snip = Highlighter(parse("đầu tư")).best_article(arts[2:], fold_articles(arts[2:]))
+    assert label == "Điều 3" and snip.startswith("…") and snip.endswith("…") and "<mark>đầu</mark>" in snip
+    assert len(snip) < 400
+    assert Highlighter(parse("zzz")).best_article(arts) == (None, None)

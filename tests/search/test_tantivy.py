@@ -1,0 +1,129 @@
+"""tantivy-specific behaviour: analyzer, generations and the swap, several processes, schema versions."""
+from __future__ import annotations
+
+import sys
+import types
+import unicodedata
+
+import pytest
+
+from _search_corpus import make_doc
+from search.analysis import VIETNAMESE_LETTERS, fold_same_len
+from search.protocol import SearchBackendError, SearchQuery
+from search.tantivy_backend import TantivyBackend, exact_analyzer, fold_analyzer
+
+
+def test_fold_analyzer_folds_every_vietnamese_vowel_and_d():
+    an = fold_analyzer()
+    letters = VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper() + "Ðð"
+    for ch in letters:
+        out = an.analyze(ch)
+        assert len(out) == 1 and out[0].isascii() and out[0] in "aeiouyd", (ch, out)
+    assert an.analyze("Hiệp định ĐIỀU Ðà Nẵng Ca-dắc-xtan") == ["hiep", "dinh", "dieu", "da", "nang", "ca", "dac", "xtan"]
+    assert exact_analyzer().analyze("Đầu TƯ") == ["đầu", "tư"]
+
+
+def test_fold_same_len_keeps_offsets():
+    s = "Hiệp định ĐIỀU – Ca‑dắc‑xtan Đà Nẵng"
+    f = fold_same_len(s)
+    assert len(f) == len(s)
+    assert f == "hiep dinh dieu - ca-dac-xtan da nang"
+
+
+def test_nfd_documents_found(tmp_path):
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, unicodedata.normalize("NFD", "Hiệp định về miễn thị thực"))])
+    assert b.search(SearchQuery(q="miễn thị thực")).total == 1
+    assert b.search(SearchQuery(q=unicodedata.normalize("NFD", "miễn"))).total == 1
+    assert b.search(SearchQuery(q="đầu tư")).total == 0
+
+
+def test_reader_instance_sees_commits_and_swaps(tmp_path):
+    w = TantivyBackend(tmp_path / "i")
+    w.ensure_index()
+    r = TantivyBackend(tmp_path / "i")
+    assert r.count() == 0
+    w.upsert([make_doc(1, "Hiệp định một")])
+    assert r.count() == 1
+    w.rebuild([make_doc(2, "Hiệp định hai"), make_doc(3, "Hiệp định ba")])
+    assert r.all_ids() == {"i2", "i3"}
+    w.rebuild([make_doc(4, "Hiệp định bốn")])
+    w.rebuild([make_doc(5, "Hiệp định năm")])
+    assert r.all_ids() == {"i5"}
+    w.upsert([make_doc(6, "Hiệp định sáu")])  # w holds the writer lock again
+    assert r.all_ids() == {"i5", "i6"}
+    gens = list((tmp_path / "i").glob("gen-*"))
+    assert len(gens) <= 2  # the live one and the previous one
+    # a reader may not write while the writer holds the lock
+    with pytest.raises(SearchBackendError, match="one process"):
+        r.upsert([make_doc(9, "x")])
+    w.close()
+    r.upsert([make_doc(9, "Hiệp định chín")])  # the lock is free once the writer closed
+    assert r.count() == 3
+
+
+def test_schema_version_mismatch(tmp_path):
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "x")])
+    b.close()
+    gen = (tmp_path / "i" / "CURRENT").read_text()
+    (tmp_path / "i" / gen / "SCHEMA_VERSION").write_text("0")
+    b2 = TantivyBackend(tmp_path / "i")
+    assert b2.needs_rebuild()
+    with pytest.raises(SearchBackendError, match="reindex"):
+        b2.search(SearchQuery(q="x"))
+    b2.rebuild([make_doc(2, "y")])
+    assert not b2.needs_rebuild() and b2.all_ids() == {"i2"}
+
+
+def test_failed_rebuild_keeps_old_index(tmp_path):
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "Hiệp định cũ")])
+
+    def docs():
+        yield make_doc(2, "Hiệp định mới")
+        raise RuntimeError("database went away")
+
+    with pytest.raises(SearchBackendError, match="database went away"):
+        b.rebuild(docs())
+    assert b.all_ids() == {"i1"}
+    assert len(list((tmp_path / "i").glob("gen-*"))) == 1
+
+
+def test_party_aliases_expanded_from_core_parties(tmp_path, monkeypatch):
+    mod = types.ModuleType("core.parties")
+    mod.party_names = lambda code: {"KAZ": ["Kazakhstan", "Ca-dắc-xtan", "Казахстан"]}.get(code, [])
+    monkeypatch.setitem(sys.modules, "core.parties", mod)
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "Hiệp định lãnh sự", parties=["KAZ"], party_names=[], party_aliases=[])])
+    for q in ("Kazakhstan", "cadacxtan", "Казахстан", "KAZ"):
+        assert b.search(SearchQuery(q=q)).total == 1, q
+
+
+def test_sorting_missing_dates_last(tmp_path):
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "a", signed_date="1351-08-01"), make_doc(2, "b"), make_doc(3, "c", signed_date="2020-01-01")])
+    assert [h.id for h in b.search(SearchQuery(sort="signed_asc")).hits] == ["i1", "i3", "i2"]
+    assert [h.id for h in b.search(SearchQuery(sort="signed_desc")).hits] == ["i3", "i1", "i2"]
+
+
+def test_facets_follow_writes_in_this_and_other_processes(tmp_path):
+    w = TantivyBackend(tmp_path / "i")
+    r = TantivyBackend(tmp_path / "i")
+    w.upsert([make_doc(1, "Hiệp định một", family="treaty")])
+    assert r.search(SearchQuery(q="hiệp định")).facets["family"] == {"treaty": 1}
+    assert w.search(SearchQuery(q="hiệp định")).facets["family"] == {"treaty": 1}
+    w.upsert([make_doc(2, "Hiệp định hai", family="agreement")])
+    assert w.search(SearchQuery(q="hiệp định")).facets["family"] == {"treaty": 1, "agreement": 1}
+    assert r.search(SearchQuery(q="hiệp định")).facets["family"] == {"treaty": 1, "agreement": 1}
+    w.delete(["i1"])
+    assert r.search(SearchQuery(q="hiệp định")).facets["family"] == {"agreement": 1}
+
+
+def test_text_without_articles_is_highlighted(tmp_path):
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "Bản ghi nhớ", text="Hai Bên hợp tác về <du lịch> & văn hóa.")])
+    h = b.search(SearchQuery(q="du lịch")).hits[0]
+    assert h.matched_article is None
+    assert h.highlights["text"] == ["Hai Bên hợp tác về &lt;<mark>du</mark> <mark>lịch</mark>&gt; &amp; văn hóa."]
+    assert b.get("i1")["title"] == "Bản ghi nhớ"
