@@ -239,6 +239,7 @@ def evaluate(directory: Path = typer.Argument(..., help="Folder with labels.json
 
 from app.cli_deadlines import deadlines  # noqa: E402
 
+from app.cli_registry import registry_cli  # noqa: E402
 from app.cli_reports import report_cli  # noqa: E402
 from app.cli_import import import_file, import_status, party_status_command  # noqa: E402
 from app.cli_scheduler import scheduler as _scheduler  # noqa: E402
@@ -246,6 +247,7 @@ from app.cli_scheduler import scheduler as _scheduler  # noqa: E402
 cli.command("deadlines")(deadlines)
 cli.command("scheduler")(_scheduler)
 cli.add_typer(report_cli, name="report")
+cli.add_typer(registry_cli, name="record")
 cli.command("import")(import_file)
 cli.command("import-status")(import_status)
 cli.command("party-status")(party_status_command)
