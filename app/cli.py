@@ -88,6 +88,9 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (PDF, 
                 sys.stdout.flush()
             else:
                 rec = f" → draft #{line['record_id']}" if line.get("record_id") else ""
+                skipped = any(w.startswith("already ingested") for w in line.get("warnings") or [])
+                if skipped:
+                    rec = f" (already ingested{', record #' + str(line['record_id']) if line.get('record_id') else ''}; skipped)"
                 progress.console.print(f"[{'red' if line['status'] == 'error' else 'green'}]{line['status']}[/] "
                                        f"{line['file']}: {line.get('family')} / {line.get('instrument_type')} / "
                                        f"{(line.get('title') or '')[:120]}{rec}")

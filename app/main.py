@@ -45,6 +45,9 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
                 worker.stop()
                 worker.join(timeout=5)
             close_backend()
+            from ingest.router import shutdown_pool
+
+            shutdown_pool()
 
     app = FastAPI(
         title="treatydb",

@@ -28,6 +28,15 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # transactions are begun by SQLAlchemy (below), not implicitly by the driver
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(eng, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            # BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction
+            # that reads and then writes while another process commits fails at once with "database is locked"
+            # (the CLI ingesting while the server runs); WAL readers are not blocked by it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return eng
     return create_engine(url, pool_pre_ping=True, **kw)
 
@@ -67,16 +76,16 @@ def migrate(url: str | None = None, revision: str = "head", engine: Engine | Non
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             # SQLite batch migrations copy and drop tables: with foreign keys on, dropping the old table would
-            # cascade-delete the rows of dependent tables. The pragma only works outside a transaction.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
+            # cascade-delete the rows of dependent tables. The pragma only works outside a transaction, so it
+            # goes straight to the driver connection (autocommit) before SQLAlchemy begins one.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
         if sqlite:
-            bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            conn.commit()
+            raw = conn.connection.driver_connection
+            bad = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
             if bad:
                 raise RuntimeError(f"foreign key violations after migration: {bad[:5]}")
 

@@ -454,7 +454,8 @@ def register_facts(events: list[InstrumentEvent]) -> dict[str, Any]:
 def party_status(session: Session, instrument_id: int, as_of: date | None = None) -> list[dict[str, Any]]:
     """Each party's actions and its status on ``as_of`` (events carrying that party's code)."""
     get_instrument(session, instrument_id)
-    events = events_of(session, instrument_id)
+    as_of = as_of or date.today()
+    events = [e for e in events_of(session, instrument_id) if e.date <= as_of]  # nothing from after the date
     by_party: dict[str, list[InstrumentEvent]] = {}
     for e in events:
         if e.party_code:

@@ -7,6 +7,13 @@ It never raises: a file it cannot read gets ``status == "error"`` and an ``error
 
 ``to_json_line(result)`` gives the flat record with exactly the keys of ``JSON_KEYS``.
 ``iter_files(paths)`` expands folders recursively (sorted; supported types only).
+
+One file may hold several instruments (an agreement, then a later amending protocol with its own title and
+signatures: ``ingest.structure.instruments``). Then ``result.parts`` lists them, each with its own metadata,
+``result.metadata`` is the first one's, and ``to_json_lines(result)`` gives one line per instrument, each with
+the same ``file`` and ``sha256`` and a ``part`` key (1, 2, …). A file with one instrument gives exactly one
+line with exactly ``JSON_KEYS`` (no ``part``). ``result.structure()`` splits the text (or one part's text) into
+preamble, chapters, articles, final clauses and annexes.
 """
 from __future__ import annotations
 
@@ -21,15 +28,29 @@ from typing import Iterable, Iterator
 from ingest.docx import DocxError, convert_to_docx, extract_docx
 from ingest.metadata import Metadata, extract_metadata
 from ingest.pdf import PageInfo, extract_pdf
+from ingest.structure import Structure, instruments as find_instruments, split as split_structure
 
-__all__ = ["ExtractionResult", "extract_file", "to_json_line", "iter_files", "sniff", "JSON_KEYS",
-           "SUPPORTED_KINDS"]
+__all__ = ["ExtractionResult", "InstrumentPart", "extract_file", "to_json_line", "to_json_lines", "iter_files",
+           "sniff", "JSON_KEYS", "SUPPORTED_KINDS"]
 
 JSON_KEYS = ("file", "sha256", "status", "error", "family", "instrument_type", "title", "language",
              "authentic_languages", "parties", "signed_date", "signed_place", "entry_into_force", "pages",
              "chars", "ocr", "is_draft", "warnings")
 SUPPORTED_KINDS = ("pdf", "docx", "doc", "rtf")
 MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class InstrumentPart:
+    """One instrument of a file that holds several: its character range in ``ExtractionResult.text``."""
+    part: int
+    start: int
+    end: int
+    metadata: Metadata = field(default_factory=Metadata)
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
 
 
 @dataclass
@@ -46,6 +67,19 @@ class ExtractionResult:
     metadata: Metadata = field(default_factory=Metadata)
     warnings: list[str] = field(default_factory=list)
     properties: dict = field(default_factory=dict)
+    parts: list[InstrumentPart] = field(default_factory=list)  # only when the file holds several instruments
+    file_warnings: list[str] = field(default_factory=list)  # ``warnings`` without the metadata's
+    _structures: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def part_text(self, part: InstrumentPart | None) -> str:
+        return self.text if part is None else self.text[part.start:part.end]
+
+    def structure(self, part: InstrumentPart | None = None) -> Structure:
+        """The structure of the text (or of one instrument's text), computed once."""
+        key = part.part if part is not None else 0
+        if key not in self._structures:
+            self._structures[key] = split_structure(self.part_text(part))
+        return self._structures[key]
 
     @property
     def ocr(self) -> bool:
@@ -122,6 +156,8 @@ def extract_file(
         res.error = f"internal error while reading the file: {type(e).__name__}: {e}"
     if res.status == "error" and not res.text:
         res.metadata = Metadata(document_kind="other")
+    if res.status == "error":
+        res.parts = []
     return res
 
 
@@ -195,18 +231,44 @@ def _extract(res: ExtractionResult, p: Path, *, ocr, max_pages, max_ocr_pages, l
         unusable = [pg for pg in res.pages if pg.method == "none" and pg.problem not in ("blank",)]
         if unusable and len(unusable) * 2 > len(res.pages):
             res.warnings.append(f"{len(unusable)} of {len(res.pages)} pages have no usable text; metadata may be incomplete")
-    res.metadata = extract_metadata(res.text, extra_text=res.extra_text, properties=res.properties, quality=quality)
+    res.file_warnings = list(res.warnings)
+    ranges = find_instruments(res.text)
+    if len(ranges) > 1:
+        for r in ranges:
+            part = InstrumentPart(part=r["part"], start=r["start"], end=r["end"])
+            part.metadata = extract_metadata(res.part_text(part), extra_text=res.extra_text,
+                                             properties=res.properties if r["part"] == 1 else {}, quality=quality)
+            res.parts.append(part)
+        res.metadata = res.parts[0].metadata
+        res.warnings.append(f"{len(ranges)} instruments in one file (parts 1–{len(ranges)})")
+        res.file_warnings = list(res.warnings)
+    else:
+        res.metadata = extract_metadata(res.text, extra_text=res.extra_text, properties=res.properties,
+                                        quality=quality)
     res.warnings.extend(res.metadata.warnings)
 
 
-def to_json_line(result: ExtractionResult) -> dict:
-    """The flat record (keys exactly ``JSON_KEYS``)."""
-    md = result.metadata
+def to_json_lines(result: ExtractionResult) -> list[dict]:
+    """One flat record per instrument: ``[to_json_line(result)]`` for a file with one instrument; for a file
+    with several, one line per part (same ``file`` and ``sha256``, ``part`` 1, 2, …)."""
+    if not result.parts:
+        return [to_json_line(result)]
+    return [to_json_line(result, p) for p in result.parts]
+
+
+def to_json_line(result: ExtractionResult, part: InstrumentPart | None = None) -> dict:
+    """The flat record (keys exactly ``JSON_KEYS``; plus ``part`` after ``sha256`` when the file holds several
+    instruments: then the line of ``part``, by default the first)."""
+    if part is None and result.parts:
+        part = result.parts[0]
+    md = part.metadata if part is not None else result.metadata
     ok = result.status == "ok"
     eif = md.entry_into_force if ok else {"rule": None, "days": None, "date": None}
-    return {
-        "file": result.file,
-        "sha256": result.sha256,
+    head = {"file": result.file, "sha256": result.sha256}
+    if part is not None:
+        head["part"] = part.part
+    warnings = list(result.warnings) if part is None else list(result.file_warnings) + list(md.warnings)
+    return head | {
         "status": result.status,
         "error": result.error,
         "family": md.family if ok else None,
@@ -219,10 +281,10 @@ def to_json_line(result: ExtractionResult) -> dict:
         "signed_place": md.signed_place if ok else None,
         "entry_into_force": {"rule": eif.get("rule"), "days": eif.get("days"), "date": eif.get("date")},
         "pages": result.page_count if result.kind == "pdf" else None,
-        "chars": result.chars,
+        "chars": result.chars if part is None else part.chars,
         "ocr": result.ocr,
         "is_draft": bool(md.is_draft) if ok else False,
-        "warnings": list(result.warnings),
+        "warnings": warnings,
     }
 
 

@@ -23,10 +23,11 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from core.text import fold, nfc
-from ingest.dates import NUMBER_WORDS_RE, DateMention, find_dates, words_to_number
-from ingest.quality import guess_language
+from ingest.dates import MONTHS, NUMBER_WORDS_RE, DateMention, find_dates as _find_dates_all, words_to_number
+from ingest.quality import _BASE, _EN_WORDS, _FR_WORDS, _VI_WORDS, guess_language as _guess_language_slow, script_of
 
 __all__ = [
     "Metadata",
@@ -41,6 +42,141 @@ __all__ = [
     "find_parties",
     "EIF_RULES",
 ]
+
+# ---------------------------------------------------------------------------------------------------
+# fast forms of the text helpers (same results, C-speed string operations instead of per-character loops)
+
+_FOLD_CHAR_MAP: dict[str, str | None] = {}
+_HYPHEN_SPACE = str.maketrans({c: " " for c in "-\u2010\u2011\u2012\u2013\u2014\u2212"})
+
+
+def _fold_char(ch: str) -> str | None:
+    v = _FOLD_CHAR_MAP.get(ch, "")
+    if v == "":
+        from core.text import strip_marks
+
+        o = ord(ch)
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc", "Me") \
+                or 0x1100 <= o < 0x1200 or 0x3130 <= o < 0x3190 or 0xAC00 <= o < 0xD7B0:
+            v = None  # marks and Hangul compose across characters: fold the whole text instead
+        else:
+            v = strip_marks(ch)
+        _FOLD_CHAR_MAP[ch] = v
+    return v
+
+
+def fold_fast(text: str) -> str:
+    """``core.text.fold(text)``, computed with one translation table built from the distinct characters."""
+    if not text:
+        return ""
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFC", text):
+            return fold(text)
+        table: dict[int, str] = {}
+        for ch in set(text):
+            if ch.isascii():
+                continue
+            f = _fold_char(ch)
+            if f is None:
+                return fold(text)
+            if f != ch:
+                table[ord(ch)] = f
+        if table:
+            text = text.translate(table)
+    return " ".join(text.lower().translate(_HYPHEN_SPACE).split())
+
+
+def dominant_script_fast(text: str) -> str | None:
+    """``ingest.quality.dominant_script(text)`` from per-character counts (ties: the script seen first)."""
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for ch in set(text):
+        if not ch.isalpha():
+            continue
+        sc = script_of(ch)
+        sc = _BASE.get(sc, sc)
+        counts[sc] = counts.get(sc, 0) + text.count(ch)
+        pos = text.find(ch)
+        if sc not in first or pos < first[sc]:
+            first[sc] = pos
+    if not counts:
+        return None
+    return max(counts, key=lambda k: (counts[k], -first[k]))
+
+
+def guess_language(text: str) -> str | None:
+    """``ingest.quality.guess_language(text)`` (ISO 639-1 of the main language), fast."""
+    sample = text[:30000]
+    script = dominant_script_fast(sample)
+    if script is None:
+        return None
+    if script != "latin":
+        return _guess_language_slow(sample)  # decided by the script alone
+    toks = [t for t in fold_fast(sample).split() if t.isalpha()]
+    if not toks:
+        return None
+    vi = sum(1 for t in toks if t in _VI_WORDS)
+    en = sum(1 for t in toks if t in _EN_WORDS)
+    fr = sum(1 for t in toks if t in _FR_WORDS)
+    best = max((vi, "vi"), (en, "en"), (fr, "fr"))
+    if best[0] == 0:
+        return None
+    return best[1]
+
+
+# every date form of ``ingest.dates`` holds a four-digit year (1000–2200) or "day of" ("the tenth day of December, one
+# thousand nine hundred and eighty-two"); no form is longer than a few dozen characters around that anchor
+_DATE_ANCHOR = re.compile(r"[12]\d{3}|day\s+of", re.IGNORECASE)  # years 1000–2200 only (ingest.dates)
+_DATE_REACH = 160
+# what stands right before the year in every form of ``ingest.dates``: "năm ", a date separator ("13/02/"),
+# a month name ("22 November ", "December 5th, ", "day of December, in the year "), a day number ("March 28,")
+_YEAR_LEAD = re.compile(
+    r"(?:n[ăa]m\s*|[/.\-]\s?|(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
+    r")\.?,?\s*(?:in\s+the\s+year\s+)?|\d(?:st|nd|rd|th)?\s*,?\s*)$", re.IGNORECASE)
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """``ingest.dates.find_dates`` (same mentions, same offsets), run only on the windows of the text around
+    a four-digit number or "day of": its patterns are costly to try at every position of a 500,000-character
+    convention, and a date always has one of those anchors."""
+    windows: list[list[int]] = []
+    for m in _DATE_ANCHOR.finditer(text):
+        if m.group(0)[0] in "12" and not _YEAR_LEAD.search(text, max(0, m.start() - 40), m.start()):
+            continue  # a four-digit number that no date form can end with (an HS code, a count …)
+        # the year ends a date; after "day of" come the month and the year (perhaps in words)
+        a = m.start() - _DATE_REACH
+        b = m.end() + (_DATE_REACH if m.group(0)[0] not in "12" else 12)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    out: list[DateMention] = []
+    n = len(text)
+    for a, b in windows:
+        # start and end on whitespace, so that no pattern sees a cut word
+        if a <= 0:
+            a = 0
+        else:
+            ws = max(text.rfind(" ", 0, a), text.rfind("\n", 0, a))
+            a = ws + 1 if ws >= 0 else 0
+        if b >= n:
+            b = n
+        else:
+            nb = [x for x in (text.find(" ", b), text.find("\n", b)) if x >= 0]
+            b = min(nb) if nb else n
+        for d in _find_dates_all(text[a:b]):
+            d.start += a
+            d.end += a
+            out.append(d)
+    out.sort(key=lambda x: x.start)
+    # merged windows can touch: drop a mention overlapping the one before it
+    dedup: list[DateMention] = []
+    for d in out:
+        if dedup and d.start < dedup[-1].end:
+            continue
+        dedup.append(d)
+    return dedup
+
 
 EIF_RULES = ("on_signature", "on_date", "on_last_notification", "n_days_after_last_notification",
              "n_days_after_deposit", "other")
@@ -192,8 +328,14 @@ _AGREED = re.compile(r"(?:have agreed|agreed as follows|đã thỏa thuận|đã
                      r"thoả thuận như sau|đồng ý thỏa thuận|thống nhất|đã đi đến thỏa thuận|had reached)", re.IGNORECASE)
 
 
+_HSPACE_RUN = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # = [ \t\u00a0]+ → " " (a lone space stays as it is)
+
+
+@lru_cache(maxsize=4)
 def _lines(text: str) -> list[str]:
-    return [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    """The lines of ``text``, stripped, runs of spaces as one (cached: several finders read them; do not
+    change the list)."""
+    return [ln.strip() for ln in _HSPACE_RUN.sub(" ", text).split("\n")]
 
 
 def _upper_ratio(s: str) -> float:
@@ -226,24 +368,36 @@ def _is_motto_at(lines: list[str], j: int) -> bool:
     return False
 
 
+_PAGE_NO_LINE = re.compile(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^page \d+(?: of \d+)?$|^trang \d+", re.IGNORECASE)
+_PAGE_NO_FIRST = frozenset("-0123456789pPtT")
+_SENTENCE_END = (".", ";", ":", "!", "?")
+
+
+@lru_cache(maxsize=4)
 def _flow(text: str) -> str:
-    """Join lines broken inside sentences (PDF line breaks) so that a sentence is on one line."""
-    paras: list[str] = []
+    """Join lines broken inside sentences (PDF line breaks) so that a sentence is on one line; a blank line
+    ends a paragraph; page-number lines are dropped (cached: several finders read it)."""
+    out: list[str] = []
+    cur: list[str] = []
+    blank = False
     for ln in text.split("\n"):
         s = ln.strip()
-        if re.match(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$|^page \d+(?: of \d+)?$|^trang \d+", s, re.IGNORECASE):
-            continue  # page numbers between pages
         if not s:
-            if paras and paras[-1]:
-                paras.append("")
+            if cur:
+                blank = True
             continue
-        if paras and paras[-1] and not re.search(r"[.;:!?]$", paras[-1]):
-            paras[-1] += " " + s
+        if s[0] in _PAGE_NO_FIRST and _PAGE_NO_LINE.match(s):
+            continue  # page numbers between pages
+        if cur and not blank and not cur[-1].endswith(_SENTENCE_END):
+            cur.append(s)
         else:
-            if paras and not paras[-1]:
-                paras.pop()
-            paras.append(s)
-    return "\n".join(p for p in paras if p)
+            if cur:
+                out.append(" ".join(cur))
+            cur = [s]
+            blank = False
+    if cur:
+        out.append(" ".join(cur))
+    return "\n".join(out)
 
 
 def _join_title(parts: list[str]) -> str:
@@ -476,10 +630,21 @@ def find_parties(text: str) -> list[dict]:
     return out
 
 
+_FOLD_FIRST: dict[str, str] = {}
+
+
 def _signature_lines(lines: list[str]) -> list[str]:
     out = []
     for ln in lines:
-        f = fold(ln)
+        if not ln or len(ln) >= 200:
+            continue
+        c = ln[0]
+        first = _FOLD_FIRST.get(c)
+        if first is None:
+            first = _FOLD_FIRST[c] = fold(c)[:1]
+        if first not in ("f", "t", "d", "o"):
+            continue  # every signature line below starts with one of these letters (folded)
+        f = fold_fast(ln[:60])  # the prefixes below are shorter than 25 characters
         if f.startswith(("for the government", "for the royal government", "thay mat", "tm.", "t.m.",
                          "for the state", "dai dien", "on behalf of", "for the ")) and len(ln) < 200:
             out.append(ln)
@@ -536,6 +701,28 @@ _DONE_VI = re.compile(
     r"\b(?:làm|ký|lập|được lập thành|ký kết)(?:[^.\n]{0,40}?)\s+tại\s+" + _PLACE + r"\s*,?\s*(?=ngày|ngáy|ngảy|ngay)",
     re.IGNORECASE,
 )
+# every match of _DONE_EN / _DONE_VI starts with one of these words: the patterns are tried only there
+_DONE_EN_KEYS = re.compile(r"done|signed|made|opened")
+_DONE_VI_KEYS = re.compile(r"làm|ký|lập|được")
+
+
+def _finditer_from(rx: re.Pattern, keys: re.Pattern, text: str):
+    """``rx.finditer(text)`` for a case-insensitive pattern whose matches all start where ``keys`` (lower-case
+    words) matches in the lower-cased text: the costly pattern runs at those places only."""
+    low = _lowered(text)
+    if low is None:
+        yield from rx.finditer(text)
+        return
+    pos = 0
+    for k in keys.finditer(low):
+        if k.start() < pos:
+            continue
+        m = rx.match(text, k.start())
+        if m:
+            yield m
+            pos = max(m.end(), m.start() + 1)
+
+
 _LETTER_HEAD = re.compile(r"^(?P<place>[A-ZĐ][\w .'\-]{1,30}),\s*(?P<rest>.+)$")
 _SIGNED_ON = re.compile(
     r"\b(?:this|the)\s+(?:agreement|memorandum|protocol|arrangement|convention|treaty|document)\b[^.\n]{0,40}?"
@@ -592,15 +779,18 @@ def _confirm_noisy(best: DateMention, mentions: list[DateMention]) -> tuple[date
 def find_signature(text: str, mentions: list[DateMention] | None = None) -> _Signature:
     mentions = mentions if mentions is not None else find_dates(text)
     cands: list[tuple[float, int, DateMention, str | None]] = []
-    for rx, base in ((_DONE_EN, 0.92), (_DONE_VI, 0.92)):
-        for m in rx.finditer(text):
+    for rx, keys, base in ((_DONE_EN, _DONE_EN_KEYS, 0.92), (_DONE_VI, _DONE_VI_KEYS, 0.92)):
+        for m in _finditer_from(rx, keys, text):
             dm = _date_after(mentions, m.start("place") if m.group("place") else m.end(), 200)
             if dm is None:
                 continue
             # the date must follow the place closely (same clause)
             if dm.start - m.end() > 120:
                 continue
-            cands.append((base, m.start(), dm, m.group("place")))
+            # the testimonium ("DONE at …") wins over a mention of another instrument's signature ("the
+            # Agreement signed at Hanoi on …" in an amending protocol's preamble)
+            b = base + 0.01 if rx is _DONE_EN and m.group(0)[:4].lower() in ("done", "made") else base
+            cands.append((b, m.start(), dm, m.group("place")))
     if not cands:
         # "DONE in five identical copies, this 5th day of …" without a place
         for m in re.finditer(r"\bdone\b[^.\n]{0,80}?(?=\d|this|on)", text, re.IGNORECASE):
@@ -648,6 +838,7 @@ _EIF_VERB = re.compile(
 _EIF_ARTICLE = re.compile(r"^(?:điều|article)\s*[\dIVXLC]+\.?\s*[-–:.]?\s*(?:entry into force|hiệu lực|"
                           r"có hiệu lực|final provisions|điều khoản thi hành|entry into force and duration|"
                           r"hiệu lực và thời hạn)", re.IGNORECASE)
+_EIF_FIRST = frozenset("đĐaA")
 _ORD_DAYS = re.compile(r"\b(?:on\s+the\s+)?(?P<w>" + NUMBER_WORDS_RE + r")\s*(?:\((?P<n>\d+)\)\s*)?"
                        r"(?P<unit>days?|calendar days)\b", re.IGNORECASE)
 _ORDINAL_DAY = re.compile(r"\b(?:on\s+)?the\s+(?P<w>" + NUMBER_WORDS_RE + r")\s*(?:\((?P<n>\d+)(?:st|nd|rd|th)?\)\s*)?day\b",
@@ -660,12 +851,61 @@ _SUBORDINATE = re.compile(r"\b(?:after|since|when|before|until|which|that|once|i
                           r"trước|sau|từ|kể từ)\s+(?:the\s+|this\s+)?$", re.IGNORECASE)
 
 
-def _sentences(text: str) -> list[tuple[int, str]]:
+_SENTENCE_RE = re.compile(r"[^.;\n]+(?:[.;]|\n|$)")
+
+
+@lru_cache(maxsize=4)
+def _sentence_spans(text: str) -> list[tuple[int, int, str]]:
     out = []
-    for m in re.finditer(r"[^.;\n]+(?:[.;]|\n|$)", text):
+    for m in _SENTENCE_RE.finditer(text):
         s = m.group(0).strip()
         if s:
-            out.append((m.start(), s))
+            out.append((m.start(), m.end(), s))
+    return out
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    return [(a, s) for a, _, s in _sentence_spans(text)]
+
+
+@lru_cache(maxsize=4)
+def _lowered(text: str) -> str | None:
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
+@lru_cache(maxsize=32)
+def _case_sensitive(rx: re.Pattern) -> re.Pattern | None:
+    if not rx.flags & re.IGNORECASE or rx.pattern != rx.pattern.lower():
+        return None
+    return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
+
+
+def _sentences_with(text: str, rx: re.Pattern) -> list[tuple[int, str]]:
+    """The sentences of ``text`` (as ``_sentences``) that a match of ``rx`` over the whole text touches: every
+    sentence where ``rx.search(sentence)`` finds something is among them (``rx`` has no anchors or
+    look-arounds). The regex runs once over the text, and only the sentences around its matches are cut."""
+    # a case-insensitive pattern of lower-case literals runs several times faster as a case-sensitive one over
+    # the lower-cased text (same offsets when lower-casing keeps the length)
+    low, rx_low = _lowered(text), _case_sensitive(rx)
+    matches = rx_low.finditer(low) if (rx_low is not None and low is not None) else rx.finditer(text)
+    out: list[tuple[int, str]] = []
+    done_to = 0
+    for m in matches:
+        hs, he = m.start(), max(m.end(), m.start() + 1)
+        # the sentence around the match starts after the last terminator before it (as _SENTENCE_RE cuts them)
+        pos = max(text.rfind(".", 0, hs), text.rfind(";", 0, hs), text.rfind("\n", 0, hs)) + 1
+        pos = max(pos, done_to)
+        while pos < he:
+            sm = _SENTENCE_RE.search(text, pos)
+            if sm is None or sm.start() >= he or sm.end() == sm.start():
+                break
+            if sm.end() > hs:
+                st = sm.group(0).strip()
+                if st:
+                    out.append((sm.start(), st))
+            pos = sm.end()
+        done_to = max(done_to, pos)
     return out
 
 
@@ -733,12 +973,12 @@ def find_entry_into_force(text: str, signed: date | None, mentions: list[DateMen
         line_offsets.append(offs)
         offs += len(ln) + 1
     for i, ln in enumerate(lines):
-        if _EIF_ARTICLE.match(ln):
+        if ln[:1] in _EIF_FIRST and _EIF_ARTICLE.match(ln):
             end = line_offsets[i + 4] if i + 4 < len(line_offsets) else len(text)
             eif_zone.append((line_offsets[i], end + 400))
     subj = re.compile(_SUBJECT + r"[^.;]{0,80}?" + _EIF_VERB.pattern, re.IGNORECASE)
     found: list[tuple[int, str, int | None, date | None, bool]] = []
-    for start, s in _sentences(text):
+    for start, s in _sentences_with(text, _EIF_VERB):
         if not _EIF_VERB.search(s):
             continue
         low = s.lower()
@@ -817,7 +1057,7 @@ _LANG_CONTEXT = re.compile(
 def find_authentic_languages(text: str) -> tuple[list[str] | None, float]:
     """ISO 639-1 codes of the authentic texts named in the final clause, in their order; None if not stated."""
     best: list[str] | None = None
-    for start, s in _sentences(_flow(text)):
+    for start, s in _sentences_with(_flow(text), _LANG_CONTEXT):
         if not _LANG_CONTEXT.search(s):
             continue
         low = s.lower()
@@ -899,11 +1139,23 @@ def detect_draft(*texts: str) -> bool:
 # ---------------------------------------------------------------------------------------------------
 
 
+def _clear_caches() -> None:
+    for f in (_lines, _flow, _sentence_spans, _lowered):
+        f.cache_clear()
+
+
 def extract_metadata(text: str, *, extra_text: str = "", properties: dict | None = None,
                      quality: float = 1.0) -> Metadata:
     """Metadata from extracted text. ``extra_text``: headers, footers, text boxes not in ``text`` (used for
     the draft mark); ``properties``: DOCX core properties / PDF info; ``quality``: 0..1 of the text layer
     (OCR confidence), which scales the confidences."""
+    try:
+        return _extract_metadata(text, extra_text=extra_text, properties=properties, quality=quality)
+    finally:
+        _clear_caches()  # the line / sentence caches serve one document: a worker does not keep old texts
+
+
+def _extract_metadata(text: str, *, extra_text: str, properties: dict | None, quality: float) -> Metadata:
     md = Metadata()
     text = unicodedata.normalize("NFC", text or "")
     properties = properties or {}

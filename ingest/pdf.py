@@ -3,12 +3,21 @@
 * pypdfium2 reads the text layer (fast; it also reads Type0 fonts with embedded CMaps that pdfminer
   cannot). PDFium is not thread-safe: every call opens its own ``PdfDocument`` and closes it, nothing
   is shared between calls, and a module lock serialises PDFium use between threads of one process.
-* pdfplumber is used only where its layout analysis helps: pages whose OCR layer splits words
-  ("V iệ t Nam") and fake-bold pages (``dedupe_chars``).
-* Each page gets ``method`` ("text" | "ocr" | "none") and a ``quality`` in 0..1 (see ``ingest.quality``).
+* Pages are streamed: one PDFium page and text page at a time, each closed before the next is loaded;
+  only the text is kept. Page objects are only counted on pages without text (blank page or scan?).
+* Words that an OCR layer splits ("V iệ t Nam") are re-joined from PDFium's glyph positions (generated
+  spaces inside a word dropped). pdfplumber is used only where PDFium's character list cannot be read for
+  that, and for fake-bold pages (``dedupe_chars``).
+* Each page gets ``method`` ("text" | "ocr" | "none") and a ``quality`` in 0..1: ``gate`` gives exactly
+  ``ingest.quality.assess``'s verdict, computed once per page with C-speed string operations for the common
+  case (and re-checked only where the document language changes it).
 * Unusable pages are rendered at 300 dpi (with their /Rotate applied) and OCR'd with the ``tesseract``
-  binary (stdin → stdout, ``OMP_THREAD_LIMIT=1``). Tesseract's OSD picks the script (and orientation)
-  first, so a Cyrillic or Han page is not run through the Vietnamese model.
+  binary (stdin → stdout, ``OMP_THREAD_LIMIT=1``), several pages at once (a thread per core, each running
+  one tesseract process; a page image exists only while its page is OCR'd). Pages are read with the Latin
+  models (vie+eng) first; a page whose garbled text layer shows another script, or whose Latin reading has
+  a low confidence, is checked with tesseract's OSD (script and orientation) and read again with the right
+  model or rotation, so a Cyrillic or Han page is not left to the Vietnamese model. Once two pages agree
+  on a script, later pages use it directly.
 * ``extract_pdf`` never raises: a file it cannot open gets ``error``.
 """
 from __future__ import annotations
@@ -20,12 +29,14 @@ import shutil
 import subprocess
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.legacy import fix_legacy
-from ingest.quality import assess, dominant_script, guess_language, looks_vietnamese, undouble
+from ingest.legacy import _TCVN3_ONLY, _VNI_MARKERS, fix_legacy
+from ingest.metadata import fold_fast, guess_language
+from ingest.quality import _CTRL_RE, _ODD, _VI_WORDS, _VN_EXTRA, USABLE, Quality, assess, dominant_script, script_of, undouble
 
 __all__ = [
     "PageInfo",
@@ -225,6 +236,36 @@ def _split_words_score(text: str) -> float:
     return 1000 * len(_SPLIT_RE.findall(text)) / len(text)
 
 
+def _rejoin_words(textpage, raw: str) -> str | None:
+    """The page text without the spaces PDFium generated inside words of an OCR layer ("V iệ t Nam" →
+    "Việt Nam"): a generated space (no space glyph in the PDF) between two glyphs of one line that are closer
+    than 0.6 of the glyph height is dropped; real space glyphs stay. None when the text and PDFium's character
+    list do not line up. About 1 ms a page, against 50–100 ms for pdfplumber's layout analysis."""
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        n = textpage.count_chars()
+    except Exception:  # noqa: BLE001
+        return None
+    if len(raw) != n:
+        return None
+    out: list[str] = []
+    last = 0
+    pos = raw.find(" ", 1)
+    while 0 < pos < n - 1:
+        if not raw[pos - 1].isspace() and not raw[pos + 1].isspace() \
+                and pdfium_c.FPDFText_IsGenerated(textpage, pos) == 1:
+            l1, b1, r1, t1 = textpage.get_charbox(pos - 1)
+            l2, b2, r2, t2 = textpage.get_charbox(pos + 1)
+            h = max(t1 - b1, t2 - b2, 1.0)
+            if abs(b1 - b2) < h and l2 - r1 < 0.6 * h:
+                out.append(raw[last:pos])
+                last = pos + 1
+        pos = raw.find(" ", pos + 1)
+    out.append(raw[last:])
+    return "".join(out)
+
+
 def _plumber_page(path: str, index: int, dedupe: bool) -> str | None:
     try:
         import pdfplumber
@@ -270,6 +311,81 @@ def _page_objects_info(page) -> tuple[int, int]:
     return images, texts
 
 
+# ---------------------------------------------------------------------------------------------------
+# fast quality gate
+
+_SAFE_CHARS: dict[str, bool] = {}
+_LEGACY_MARKERS = frozenset(_TCVN3_ONLY | _VNI_MARKERS)
+_LONG_RE = re.compile(r"\S{4,}")
+_DOUBLED_RE = re.compile(r"(?<!\S)(?:(\S)\1){2,}(?!\S)")
+
+
+def _safe_char(ch: str) -> bool:
+    """A character that cannot make ``assess`` penalise a page: a Latin or Vietnamese letter, or a non-letter
+    that is not one of the 'odd' mojibake symbols."""
+    v = _SAFE_CHARS.get(ch)
+    if v is None:
+        v = script_of(ch) in ("latin", "vn") if ch.isalpha() else ch not in _ODD
+        _SAFE_CHARS[ch] = v
+    return v
+
+
+def _vi_word_share(sample: str) -> float:
+    """First value of ``quality.looks_vietnamese(sample)``: the share of common Vietnamese words."""
+    toks = [t for t in fold_fast(sample).split() if t.isalpha()]
+    if not toks:
+        return 0.0
+    return sum(1 for t in toks if t in _VI_WORDS) / len(toks)
+
+
+def gate(text: str, lang_hint: str | None = None) -> Quality:
+    """The page quality gate: the same ``Quality`` as ``ingest.quality.assess(text, lang_hint)``, computed with
+    C-speed string operations for the common case (Latin/Vietnamese letters only, no (cid:N) tokens, no odd
+    symbols); anything else, and every problem found, is handed to ``assess`` itself."""
+    if not text or "(cid:" in text:
+        return assess(text, lang_hint)
+    chars = set(text)
+    if not all(map(_safe_char, chars)):
+        return assess(text, lang_hint)
+    spaces = sum(text.count(c) for c in chars if c.isspace())
+    if len(text) - spaces < 10:
+        return assess(text, lang_hint)
+    alpha = [c for c in chars if c.isalpha()]
+    letters = sum(text.count(c) for c in alpha)
+    ctrl = len(_CTRL_RE.findall(text))
+    score = max(0.0, 1.0 - 2.5 * min(1.0, ctrl / max(1, letters)))
+    if score < USABLE:
+        return assess(text, lang_hint)
+    long_words = len(_LONG_RE.findall(text))
+    doubled = len(_DOUBLED_RE.findall(text)) if long_words else 0
+    if long_words and doubled / long_words > 0.2:
+        return assess(text, lang_hint)
+    dom = "latin" if letters else None
+    if dom == "latin" and letters > 40:
+        sample = text[:20000]
+        schars = chars if sample is text else set(sample)
+        s_letters = sum(sample.count(c) for c in schars if c.isalpha())
+        vn = sum(sample.count(c) for c in schars if c in _VN_EXTRA) / max(1, s_letters)
+        if vn < 0.02 and (lang_hint == "vi" or _vi_word_share(sample) > 0.25):
+            return assess(text, lang_hint)  # Vietnamese without diacritics: let assess describe it
+    return Quality(round(score, 3), None, "ok", dom, doubled)
+
+
+def _fix_legacy(txt: str) -> tuple[str, str | None]:
+    """``fix_legacy`` only where a legacy-only code point occurs (the detection needs two of them)."""
+    if not txt or txt.isascii() or _LEGACY_MARKERS.isdisjoint(txt):
+        return txt, None
+    return fix_legacy(txt)
+
+
+def _nonspace_at_least(txt: str, n: int) -> bool:
+    return len(txt) >= n and len("".join(txt.split())) >= n
+
+
+# ---------------------------------------------------------------------------------------------------
+# extraction
+
+
 def extract_pdf(
     path: str | os.PathLike,
     *,
@@ -280,12 +396,18 @@ def extract_pdf(
     max_ocr_pages: int = 40,
     dpi: int = 300,
     ocr_timeout: float = 180.0,
+    ocr_workers: int | None = None,
 ) -> PdfText:
     """Extract the text of a PDF, page by page.
 
     ``ocr``: None = OCR unusable pages when tesseract is installed; False = never (pages get a warning);
     True = same as None. ``ocr_langs``: tesseract language string for Latin-script pages (default
     "vie+eng" plus installed models of ``lang_hint``). ``max_pages``: pages beyond it are not read (warning).
+    ``ocr_workers``: pages OCR'd at once (default: every core).
+
+    Memory stays bounded whatever the page count: pages are read one at a time (each PDFium page and text page
+    is closed before the next is loaded) and only the text is kept; a page image exists only while that page is
+    being OCR'd (at most ``ocr_workers`` at once).
     """
     path = Path(path)
     res = PdfText()
@@ -315,6 +437,7 @@ def extract_pdf(
     want_ocr = ocr is not False
     can_ocr = want_ocr and ocr_available()
     raw_pages: list[tuple[str, int, int, int]] = []  # text, rotation, images, text objects
+    rejoined: dict[int, str] = {}  # pages whose OCR layer splits words: the text with the words re-joined
     with _PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(str(path))
@@ -352,10 +475,16 @@ def extract_pdf(
                     rot = page.get_rotation()
                     tp = page.get_textpage()
                     try:
-                        txt = _clean(tp.get_text_range())
+                        raw = tp.get_text_range()
+                        txt = _clean(raw)
+                        if _split_words_score(txt) > 1.5:
+                            joined = _rejoin_words(tp, raw)
+                            if joined is not None:
+                                rejoined[i] = _clean(joined)
                     finally:
                         tp.close()
-                    imgs, tobjs = _page_objects_info(page)
+                    # page objects only matter for a page without text (blank page or image-only scan)
+                    imgs, tobjs = (0, 0) if _nonspace_at_least(txt, 10) else _page_objects_info(page)
                     raw_pages.append((txt, rot, imgs, tobjs))
                 except Exception as e:  # noqa: BLE001
                     raw_pages.append(("", 0, 0, 0))
@@ -365,20 +494,32 @@ def extract_pdf(
         finally:
             doc.close()
 
-    # document-level language guess from the pages that pass the gate
-    good_text = "\n".join(t for t, *_ in raw_pages if assess(t).usable)
+    # legacy 8-bit Vietnamese text first, then one quality verdict per page (re-checked only where the
+    # document language changes it: Vietnamese pages without diacritics)
+    fixed_pages: list[tuple[str, str | None]] = [_fix_legacy(t) for t, *_ in raw_pages]
+    first_q = [gate(t) for t, _ in fixed_pages]
+    # document-level language guess from the pages that pass the gate (the guess reads 30,000 characters)
+    sample: list[str] = []
+    size = 0
+    for (t, _), q in zip(fixed_pages, first_q):
+        if q.usable and t:
+            sample.append(t)
+            size += len(t) + 1
+            if size > 30000:
+                break
+    good_text = "\n".join(sample)
     doc_lang = lang_hint or guess_language(good_text) if good_text else lang_hint
     if good_text and not lang_hint:
-        vi_words, _ = looks_vietnamese(good_text)
+        vi_words = _vi_word_share(good_text[:20000])  # = looks_vietnamese(good_text)[0]
         if vi_words > 0.2:
             doc_lang = "vi"
 
     to_ocr: list[int] = []
     for i, (txt, rot, imgs, tobjs) in enumerate(raw_pages):
-        fixed, enc = fix_legacy(txt) if txt else (txt, None)
-        if enc:
-            txt = fixed
-        q = assess(txt, doc_lang)
+        txt, enc = fixed_pages[i]
+        q = first_q[i]
+        if doc_lang == "vi" and q.problem is None and q.script == "latin":
+            q = gate(txt, doc_lang)
         info = PageInfo(number=i + 1, method="text", quality=q.score, chars=len(txt), rotation=rot,
                         problem=q.problem)
         if enc:
@@ -394,11 +535,22 @@ def extract_pdf(
             info.quality, info.chars = max(q2.score, q.score), len(txt)
             res.warnings.append(f"page {i + 1}: fake-bold doubled characters repaired")
         elif q.usable and _split_words_score(txt) > 1.5:
-            better = _plumber_page(str(path), i, dedupe=False)
-            if better and _split_words_score(better) < _split_words_score(txt) / 2:
-                txt = better
-                info.note = "words re-joined with pdfplumber"
+            # words split by the OCR layer ("V iệ t Nam"): re-joined from PDFium's glyph positions; pdfplumber's
+            # layout analysis only where PDFium's character list could not be read
+            score = _split_words_score(txt)
+            joined = rejoined.get(i)
+            if joined is not None and enc:
+                joined = _fix_legacy(joined)[0]
+            if joined and _split_words_score(joined) < score / 2 and gate(joined, doc_lang).usable:
+                txt = joined
+                info.note = "words re-joined (glyph positions)"
                 info.chars = len(txt)
+            elif i not in rejoined:  # PDFium's characters did not line up with its text: ask pdfplumber
+                better = _plumber_page(str(path), i, dedupe=False)
+                if better and _split_words_score(better) < score / 2:
+                    txt = better
+                    info.note = "words re-joined with pdfplumber"
+                    info.chars = len(txt)
         if info.problem in (None, "doubled"):
             res.pages.append(info)
             res.page_texts.append(txt)
@@ -418,7 +570,7 @@ def extract_pdf(
 
     if to_ocr:
         _ocr_pages(path, res, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages, dpi,
-                   ocr_timeout)
+                   ocr_timeout, ocr_workers)
     return res
 
 
@@ -435,6 +587,9 @@ def _problem_text(problem: str | None, imgs: int) -> str:
 
 
 def _render_png(path: Path, index: int, dpi: int, extra_rotation: int = 0) -> bytes:
+    """The page as a greyscale image for tesseract (binary PGM: no compression to pay for; tesseract reads it
+    from stdin like PNG). Opens and closes its own document under the PDFium lock, so only one page image
+    exists per OCR worker."""
     import pypdfium2 as pdfium
 
     with _PDFIUM_LOCK:
@@ -442,26 +597,30 @@ def _render_png(path: Path, index: int, dpi: int, extra_rotation: int = 0) -> by
         try:
             page = doc[index]
             try:
+                # greyscale straight from PDFium: a third of the memory of RGB (8.7 MB for an A4 page at 300 dpi)
                 bitmap = page.render(scale=dpi / 72, grayscale=True, rotation=extra_rotation % 360)
-                img = bitmap.to_pil()
-                bitmap.close()
+                try:
+                    img = bitmap.to_pil().convert("L")
+                finally:
+                    bitmap.close()
             finally:
                 page.close()
         finally:
             doc.close()
     buf = io.BytesIO()
-    img.save(buf, format="PNG")
+    img.save(buf, format="PPM")
+    del img
     return buf.getvalue()
 
 
 def _ocr_pages(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages,
-               dpi, ocr_timeout) -> None:
+               dpi, ocr_timeout, ocr_workers=None) -> None:
     collected: list[str] = []
     real = res.warnings
     res.warnings = collected
     try:
         _ocr_pages_inner(path, res, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages, dpi,
-                         ocr_timeout)
+                         ocr_timeout, ocr_workers)
     finally:
         res.warnings = real + _group_page_warnings(collected)
 
@@ -485,8 +644,37 @@ def _group_page_warnings(msgs: list[str]) -> list[str]:
     return out + others
 
 
+# below this mean word confidence a page read with the Latin models is checked with tesseract's OSD
+# (script and orientation) and read again with the right model or rotation
+_OSD_BELOW = 0.6
+
+
+class _ScriptVotes:
+    """The document's script, decided once two pages agree and no other script was seen (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.votes: dict[str, int] = {}
+        self.doc_script: str | None = None
+
+    def vote(self, script: str) -> None:
+        with self.lock:
+            self.votes[script] = self.votes.get(script, 0) + 1
+            if self.doc_script is None and self.votes[script] >= 2 and len(self.votes) == 1:
+                self.doc_script = script
+
+
+def _ocr_workers(n_pages: int, requested: int | None) -> int:
+    env = os.environ.get("TREATYDB_OCR_WORKERS")
+    want = requested or (int(env) if env and env.isdigit() else 0) or os.cpu_count() or 1
+    return max(1, min(want, n_pages))
+
+
 def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages,
-                     dpi, ocr_timeout) -> None:
+                     dpi, ocr_timeout, ocr_workers=None) -> None:
+    """OCR the unusable pages, several at once (one tesseract process per page, each single-threaded, up to
+    one per core). Pages are read with the Latin models (vie+eng) first; a page whose garbled text layer shows
+    another script, or whose Latin reading has a low confidence, gets tesseract's OSD (script, orientation)."""
     installed = tesseract_languages()
     if not can_ocr:
         reason = "OCR disabled" if not want_ocr else "OCR not available (tesseract not installed)"
@@ -500,64 +688,96 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
         if doc_lang and TESSERACT_CODES.get(doc_lang) in installed and TESSERACT_CODES[doc_lang] not in models:
             models.append(TESSERACT_CODES[doc_lang])
         latin = "+".join(m for m in models if m in installed) or "eng"
-    doc_script: str | None = None
-    script_votes: dict[str, int] = {}
-    done = 0
-    skipped: list[int] = []
-    for i in to_ocr:
+    votes = _ScriptVotes()
+    todo = to_ocr[:max_ocr_pages]
+    skipped = [i + 1 for i in to_ocr[max_ocr_pages:]]
+
+    def langs_for(script: str) -> str | None:
+        if script == "Latin":
+            return latin
+        models, _ = _SCRIPT_MODELS.get(script, ([], script))
+        have = [m for m in models if m in installed]
+        if not have:
+            return None
+        return "+".join(have[:1] + (["eng"] if "eng" in installed else []))
+
+    def one(i: int) -> tuple[list[str], tuple | None]:
+        """OCR page index ``i``: (warnings, (text, conf, langs, rotation) or None)."""
+        warns: list[str] = []
         p = res.pages[i]
-        txt, rot, imgs, _ = raw_pages[i]
+        txt, _rot, imgs, _ = raw_pages[i]
         what = _problem_text(p.problem, imgs)
-        if done >= max_ocr_pages:
-            skipped.append(i + 1)
-            continue
+        doc_script = votes.doc_script
         # the garbled text layer already tells the script for non-Latin garbage
         text_script = _TEXT_SCRIPT_TO_OSD.get(dominant_script(txt) or "", None) if txt else None
-        if doc_script and doc_script != "Latin":
-            models, label = _SCRIPT_MODELS.get(doc_script, ([], doc_script))
-            if not any(m in installed for m in models):
-                res.warnings.append(f"page {i + 1}: {what}; OCR model for {label} script not installed")
-                continue
+        script = doc_script or text_script
+        if script and script != "Latin" and langs_for(script) is None:
+            label = _SCRIPT_MODELS.get(script, ([], script))[1]
+            if doc_script is None:
+                votes.vote(script)
+            return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
         try:
             png = _render_png(path, i, dpi)
         except Exception as e:  # noqa: BLE001
-            res.warnings.append(f"page {i + 1}: {what}; cannot render the page for OCR ({e})")
-            continue
-        script, osd_rot = (doc_script, 0) if doc_script else _osd(png, 60)
-        script = script or text_script or "Latin"
-        if osd_rot:
-            png = _render_png(path, i, dpi, extra_rotation=osd_rot)
-        models, label = _SCRIPT_MODELS.get(script, ([], script))
-        if script == "Latin":
-            langs = latin
-        else:
-            have = [m for m in models if m in installed]
-            if not have:
-                res.warnings.append(f"page {i + 1}: {what}; OCR model for {label} script not installed")
-                script_votes[script] = script_votes.get(script, 0) + 1
-                if script_votes[script] >= 2:
-                    doc_script = script
-                continue
-            langs = "+".join(have[:1] + (["eng"] if "eng" in installed else []))
-        script_votes[script] = script_votes.get(script, 0) + 1
-        if script_votes[script] >= 2 and len(script_votes) == 1:
-            doc_script = script
+            return [f"page {i + 1}: {what}; cannot render the page for OCR ({e})"], None
+        langs = langs_for(script or "Latin")
         text, conf, err = ocr_image(png, langs, timeout=ocr_timeout)
-        done += 1
+        rot = 0
         if err:
-            res.warnings.append(f"page {i + 1}: {what}; {err}")
-            continue
-        q = assess(text, doc_lang)
-        p.method = "ocr"
-        p.ocr_confidence = conf
-        p.quality = round(min(q.score, conf if conf is not None else 1.0), 3)
-        p.chars = len(text)
-        p.note = f"OCR {langs}" + (f", rotated {osd_rot}°" if osd_rot else "")
-        res.page_texts[i] = text
-        if not text.strip():
-            res.warnings.append(f"page {i + 1}: {what}; OCR found no text")
-        elif conf is not None and conf < 0.6:
-            res.warnings.append(f"page {i + 1}: {what}; OCR confidence low ({conf:.2f})")
+            return [f"page {i + 1}: {what}; {err}"], None
+        if script is None and text.strip() and (conf is None or conf < _OSD_BELOW):
+            # (a page where the Latin models find no word at all is a blank scan: nothing for OSD to see)
+            # a poor Latin reading: ask OSD which script and orientation the page has
+            osd_script, rot = _osd(png, 60)
+            osd_script = osd_script or "Latin"
+            if osd_script != "Latin" or rot:
+                new_langs = langs_for(osd_script)
+                if new_langs is None:
+                    label = _SCRIPT_MODELS.get(osd_script, ([], osd_script))[1]
+                    votes.vote(osd_script)
+                    return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
+                del png
+                if rot:
+                    png = _render_png(path, i, dpi, extra_rotation=rot)
+                else:
+                    png = _render_png(path, i, dpi)
+                t2, c2, e2 = ocr_image(png, new_langs, timeout=ocr_timeout)
+                if not e2:
+                    text, conf, langs = t2, c2, new_langs
+            script = osd_script
+        if doc_script is None:
+            votes.vote(script or "Latin")
+        return warns, (text, conf, langs, rot)
+
+    workers = _ocr_workers(len(todo), ocr_workers)
+    if workers == 1:
+        results = map(one, todo)
+        pool = None
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+        results = pool.map(one, todo)
+    try:
+        for i, (warns, got) in zip(todo, results):
+            res.warnings.extend(warns)
+            if got is None:
+                continue
+            text, conf, langs, rot = got
+            p = res.pages[i]
+            what = _problem_text(p.problem, raw_pages[i][2])
+            q = assess(text, doc_lang)
+            p.method = "ocr"
+            p.ocr_confidence = conf
+            p.quality = round(min(q.score, conf if conf is not None else 1.0), 3)
+            p.chars = len(text)
+            p.note = f"OCR {langs}" + (f", rotated {rot}°" if rot else "")
+            res.page_texts[i] = text
+            if not text.strip():
+                res.warnings.append(f"page {i + 1}: {what}; OCR found no text")
+            elif conf is not None and conf < 0.6:
+                res.warnings.append(f"page {i + 1}: {what}; OCR confidence low ({conf:.2f})")
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     if skipped:
         res.warnings.append(f"pages {_ranges(skipped)}: text layer unusable; not OCR'd (OCR page limit {max_ocr_pages})")
 

@@ -49,6 +49,14 @@ def _pool_get() -> ProcessPoolExecutor:
 
 
 
+def shutdown_pool() -> None:
+    """Stop the extraction worker processes (called when the app stops: no orphans are left behind)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
 async def _save_upload(upload: UploadFile, limit: int) -> tuple[Path, int]:
     fd, tmp = tempfile.mkstemp(prefix="upload-", dir=get_settings().data_dir)
     size = 0

@@ -183,9 +183,12 @@ def iter_import_status(session: Session, table: SourceTable, instrument_id: int,
     from core.service import events_of, get_instrument
 
     try:
-        get_instrument(session, instrument_id)
+        inst = get_instrument(session, instrument_id)
     except TreatyDBError as exc:
         raise ImportUsageError(exc.message) from None
+    if inst.bilateral:
+        raise ImportUsageError(f"instrument {instrument_id} ({inst.title[:80]!r}) is bilateral; a status table of "
+                               "parties belongs to a multilateral treaty")
     participant, cols, ignored = parse_status_header(table.headers)
     source = source or table.path.stem
     if report is not None:

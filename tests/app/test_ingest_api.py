@@ -109,3 +109,69 @@ def test_notice_becomes_events(client, auth, corpus, env):
     line = json.loads([x for x in res.stdout.splitlines() if x.startswith("{")][0])
     assert line["notice_events"][0]["status"] == "unchanged"
     assert len(client.get(f"/api/instruments/{rid}", headers=auth).json()["events"]) == len(rec["events"])
+
+
+def _agreement_then_protocol(path):
+    """An agreement (Hanoi, 10 March 2005) and, after its signature block, a separately titled and signed
+    protocol amending it (Singapore, 2 June 2012)."""
+    from docx import Document
+
+    d = Document()
+    for text in (
+        "AGREEMENT BETWEEN THE GOVERNMENT OF THE SOCIALIST REPUBLIC OF VIET NAM AND THE GOVERNMENT OF THE REPUBLIC "
+        "OF SINGAPORE FOR THE AVOIDANCE OF DOUBLE TAXATION",
+        "The Government of the Socialist Republic of Viet Nam and the Government of the Republic of Singapore,",
+        "Have agreed as follows:",
+        "Article 1", "Scope", "This Agreement shall apply to residents of one or both of the Contracting States.",
+        "Article 2", "Entry into Force", "This Agreement shall enter into force on the date of signature.",
+        "IN WITNESS WHEREOF the undersigned, duly authorised thereto, have signed this Agreement.",
+        "DONE in duplicate at Hanoi on 10 March 2005 in the English language.",
+        "For the Government of the Socialist Republic of Viet Nam", "For the Government of the Republic of Singapore",
+        "PROTOCOL AMENDING THE AGREEMENT BETWEEN THE GOVERNMENT OF THE SOCIALIST REPUBLIC OF VIET NAM AND THE "
+        "GOVERNMENT OF THE REPUBLIC OF SINGAPORE FOR THE AVOIDANCE OF DOUBLE TAXATION",
+        "The Government of the Socialist Republic of Viet Nam and the Government of the Republic of Singapore,",
+        "Have agreed as follows:",
+        "Article 1", "Article 1 of the Agreement shall be replaced by the following text.",
+        "Article 2", "This Protocol shall enter into force on the date of signature.",
+        "IN WITNESS WHEREOF the undersigned, duly authorised thereto, have signed this Protocol.",
+        "DONE in duplicate at Singapore on 2 June 2012 in the English language.",
+        "For the Government of the Socialist Republic of Viet Nam", "For the Government of the Republic of Singapore",
+    ):
+        d.add_paragraph(text)
+    d.save(str(path))
+    return path
+
+
+def test_upload_two_instruments_gives_two_drafts(client, auth, tmp_path):
+    path = _agreement_then_protocol(tmp_path / "two.docx")
+    with open(path, "rb") as f:
+        r = client.post("/api/ingest", files={"file": ("two.docx", f, "application/octet-stream")}, headers=auth)
+    assert r.status_code == 201, r.text
+    line = r.json()
+    assert line["part"] == 1 and [p["part"] for p in line["parts"]] == [1, 2]
+    one, two = line["parts"]
+    assert one["file"] == two["file"] == "two.docx" and one["sha256"] == two["sha256"]
+    assert (one["instrument_type"], one["signed_date"]) == ("agreement", "2005-03-10")
+    assert (two["instrument_type"], two["signed_date"]) == ("protocol", "2012-06-02")
+    assert one["record_id"] != two["record_id"]
+    for p in (one, two):
+        rec = client.get(f"/api/instruments/{p['record_id']}", headers=auth).json()
+        assert rec["record_state"] == "draft" and rec["title"] == p["title"]
+        assert rec["documents"][0]["sha256"] == p["sha256"]
+    # the same file again: nothing new, both parts reported
+    with open(path, "rb") as f:
+        again = client.post("/api/ingest", files={"file": ("again.docx", f, "application/octet-stream")},
+                            headers=auth).json()
+    assert [p["record_id"] for p in again["parts"]] == [one["record_id"], two["record_id"]]
+    assert all(any("already ingested" in w for w in p["warnings"]) for p in again["parts"])
+
+
+def test_cli_json_two_lines_for_two_instruments(env, tmp_path):
+    from app.cli import cli
+
+    path = _agreement_then_protocol(tmp_path / "two.docx")
+    res = CliRunner().invoke(cli, ["ingest", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert [d["part"] for d in lines] == [1, 2] and len({d["sha256"] for d in lines}) == 1
+    assert all(d["record_id"] for d in lines) and lines[0]["record_id"] != lines[1]["record_id"]
