@@ -75,9 +75,12 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (PDF, 
                         TextColumn("{task.description}"), console=console, transient=as_json)
     with progress:
         task = progress.add_task("", total=None)
+        last_file = None
         for line in ingest_paths(paths, dry_run=dry_run, actor=actor, workers=workers or None,
                                  on_total=lambda n: progress.update(task, total=n)):
-            progress.update(task, advance=1, description=Path(line["file"]).name[:40])
+            if line["file"] != last_file:  # a file holding several instruments yields one line per part
+                progress.update(task, advance=1, description=Path(line["file"]).name[:40])
+                last_file = line["file"]
             if line.get("status") == "error":
                 problems.append((line["file"], "error", line.get("error") or ""))
             for w in line.get("warnings") or []:
