@@ -28,15 +28,6 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-            # transactions are begun by SQLAlchemy (below), not implicitly by the driver
-            dbapi_conn.isolation_level = None
-
-        @event.listens_for(eng, "begin")
-        def _sqlite_begin(conn):  # pragma: no cover - trivial
-            # BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred transaction
-            # that reads and then writes while another process commits fails at once with "database is locked"
-            # (the CLI ingesting while the server runs); WAL readers are not blocked by it.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
         return eng
     return create_engine(url, pool_pre_ping=True, **kw)
 
@@ -77,7 +68,7 @@ def migrate(url: str | None = None, revision: str = "head", engine: Engine | Non
         if sqlite:
             # SQLite batch migrations copy and drop tables: with foreign keys on, dropping the old table would
             # cascade-delete the rows of dependent tables. The pragma only works outside a transaction, so it
-            # goes straight to the driver connection (autocommit) before SQLAlchemy begins one.
+            # goes straight to the driver connection before any statement opens one.
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
@@ -101,6 +92,17 @@ def init_db() -> None:
     migrate(engine=get_engine())
     with Session(get_engine()) as session:
         seed_agencies(session)
+
+
+def begin_write(session: Session) -> None:
+    """Start the unit of work as a writer. On SQLite a transaction opened by a read (a SAVEPOINT, say) that later
+    writes fails at once with "database is locked" when another process committed meanwhile (busy_timeout does
+    not help there); BEGIN IMMEDIATE takes the write lock first, waiting up to busy_timeout. No-op elsewhere."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
 
 
 def get_session() -> Iterator[Session]:

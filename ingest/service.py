@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.db import get_engine
+from core.db import begin_write, get_engine
 from core.models import StoredDocument
 from core.schemas import InstrumentCreate, PartyIn
 from core.service import create_instrument
@@ -210,6 +210,7 @@ def _store_one(session: Session, path: Path, payload: dict[str, Any], *, part: i
         warnings.append(f"no draft record: {exc}")
     if payload_in is not None:
         try:
+            begin_write(session)  # SQLite: take the write lock before the savepoint reads
             with session.begin_nested():
                 inst = create_instrument(session, payload_in, actor=actor, record_state="draft", source="ingest",
                                          is_draft_text=bool(line.get("is_draft")), commit=False)

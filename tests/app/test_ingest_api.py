@@ -175,3 +175,48 @@ def test_cli_json_two_lines_for_two_instruments(env, tmp_path):
     lines = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
     assert [d["part"] for d in lines] == [1, 2] and len({d["sha256"] for d in lines}) == 1
     assert all(d["record_id"] for d in lines) and lines[0]["record_id"] != lines[1]["record_id"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_ingest_while_the_server_writes(env, corpus, tmp_path):
+    """The CLI ingesting beside a running server (here: another process committing all the time) on SQLite
+    never fails with 'database is locked'."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.schemas import InstrumentCreate
+    from core.service import create_instrument
+
+    folder = tmp_path / "in2"
+    folder.mkdir()
+    for name in ("V02.docx", "A01.docx", "A02.docx", "A03.docx", "V04.docx", "V05.docx", "V06.docx"):
+        shutil.copy(corpus / "cases" / name, folder / name)
+    stop = threading.Event()
+
+    def writer():
+        n = 0
+        while not stop.is_set():
+            with Session(get_engine()) as s:
+                create_instrument(s, InstrumentCreate(family="treaty", title=f"Hiệp định thử nghiệm số {n}",
+                                                      instrument_type="hiệp định", danh_nghia="Chính phủ",
+                                                      parties=[{"name": "Lào"}]), actor="w")
+            n += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "ingest", str(folder), "--json", "--workers", "1"],
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                              env=dict(os.environ), capture_output=True, text=True, timeout=300)
+    finally:
+        stop.set()
+        t.join(30)
+    lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 7, proc.stderr[-2000:]
+    assert all(d["status"] == "ok" and d.get("record_id") for d in lines), [d.get("error") for d in lines]
+    assert "database is locked" not in proc.stderr
