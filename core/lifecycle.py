@@ -100,44 +100,111 @@ def derive_status(events: Iterable, as_of: date | None = None) -> Status:
     return status
 
 
+# which statuses each effect may follow (a state machine over the dated events)
+_ALLOWED_FROM: dict[str, set[Status]] = {
+    "signed": {Status.pending},
+    "consent": {Status.pending, Status.signed, Status.provisionally_applied},
+    "provisional": {Status.pending, Status.signed, Status.consent_given},
+    "provisional_end": {Status.provisionally_applied},
+    "in_force": {Status.pending, Status.signed, Status.consent_given, Status.provisionally_applied},
+    "suspended": {Status.in_force, Status.provisionally_applied},
+    "resumed": {Status.suspended},
+    "terminated": {Status.signed, Status.consent_given, Status.provisionally_applied, Status.in_force,
+                   Status.suspended},
+    "reinstated": {Status.terminated},
+}
+# events that may still be recorded after the end (administrative facts about the ended instrument)
+ALLOWED_AFTER_END = {"un_registered", "published_cong_bao", "published_portal", "eif_notified", "sao_luc",
+                     "original_received", "objection", "declaration", "notified_completion"}
+
+
+def validate_timeline(events: Iterable, *, new=None) -> None:
+    """Replay the events of one scope (the instrument, or one party) in date order and refuse the first that
+    cannot happen in the status reached by the ones before it, naming both."""
+    timeline = _sorted(events)
+    status = Status.pending
+    provisional = False
+    in_force_before_suspension = False
+    ended_on: date | None = None
+    first_signed: date | None = None
+    for e in timeline:
+        effect = EVENT_TYPES.get(e.type, (None,))[0]
+        label = f"{e.type} on {e.date.isoformat()}"
+        is_new = new is not None and e is new
+        if ended_on is not None and effect is None and e.type not in ALLOWED_AFTER_END:
+            raise InvalidTransition(f"the instrument ended on {ended_on.isoformat()}; a {label} needs a "
+                                    "'reinstated' event first", field="type")
+        if effect is not None:
+            allowed = _ALLOWED_FROM[effect] if effect != "signed" else {Status.pending}
+            if effect == "signed" and first_signed is not None:
+                raise InvalidTransition(f"{label}: already signed on {first_signed.isoformat()}", field="type")
+            if status not in allowed:
+                if effect == "in_force" and status == Status.in_force:
+                    msg = f"{label}: already in force on that date"
+                elif status == Status.terminated:
+                    msg = (f"{label}: the instrument ended on {ended_on.isoformat() if ended_on else '?'}; "
+                           "record a 'reinstated' event first")
+                elif status == Status.suspended and effect == "in_force":
+                    msg = f"{label}: the instrument is suspended on that date; record 'resumed' instead"
+                else:
+                    msg = f"{label} cannot follow the status '{status.value}' ({status.label_vi})"
+                raise InvalidTransition(msg, field="type" if is_new or new is None else "date")
+        if effect == "signed":
+            first_signed = e.date
+            status = Status.signed
+        elif effect == "consent":
+            status = Status.provisionally_applied if provisional else Status.consent_given
+        elif effect == "provisional":
+            provisional, status = True, Status.provisionally_applied
+        elif effect == "provisional_end":
+            provisional, status = False, Status.signed
+        elif effect == "in_force":
+            if first_signed is not None and e.date < first_signed:
+                raise InvalidTransition(f"entry into force on {e.date.isoformat()} is before the signature on "
+                                        f"{first_signed.isoformat()}", field="date")
+            status = Status.in_force
+        elif effect == "suspended":
+            in_force_before_suspension = status == Status.in_force
+            status = Status.suspended
+        elif effect == "resumed":
+            status = Status.in_force if in_force_before_suspension else Status.provisionally_applied
+        elif effect == "terminated":
+            status, ended_on = Status.terminated, e.date
+        elif effect == "reinstated":
+            status, ended_on = Status.in_force, None
+
+
 def check_new_event(existing: Iterable, new_type: str, new_date: date, party_code: str | None = None) -> None:
-    """Refuse impossible sequences, naming the reason (and the article where one applies)."""
+    """Refuse impossible sequences, naming the reason: the new event is placed in the timeline of its scope
+    (the instrument as a whole, or one party) and the whole timeline is replayed."""
     if new_type not in EVENT_TYPES:
         raise InvalidTransition(f"unknown event type {new_type!r}; known: {', '.join(sorted(EVENT_TYPES))}",
                                 field="type")
+    if not (date(1800, 1, 1) <= new_date <= date(2200, 12, 31)):
+        raise InvalidTransition(f"event date {new_date.isoformat()} is outside 1800-2200", field="date")
+    acts = {"signed", "ratified", "approved", "acceded", "accepted", "succeeded", "initialled", "proposed",
+            "negotiation_decided", "negotiation_concluded", "signature_decided", "notified_completion",
+            "original_received", "eif_notified", "sao_luc", "published_cong_bao", "published_portal", "un_registered",
+            "reservation", "declaration", "objection", "implementation_plan"}
+    if new_type in acts and new_date > date.today():
+        raise InvalidTransition(f"{new_type} on {new_date.isoformat()} is in the future: only entry into force, "
+                                "amendment, suspension, termination or expiry can be scheduled ahead", field="date")
     same_scope = [e for e in existing if getattr(e, "party_code", None) == party_code]
     signed = [e.date for e in same_scope if e.type == "signed"]
     if new_type == "entered_into_force" and signed and new_date < min(signed):
-        raise InvalidTransition(
-            f"entry into force on {new_date.isoformat()} is before the signature on {min(signed).isoformat()}",
-            field="date")
-    if new_type == "signed":
-        eif = [e.date for e in same_scope if e.type == "entered_into_force"]
-        if eif and new_date > min(eif):
-            raise InvalidTransition(
-                f"signature on {new_date.isoformat()} is after the entry into force on {min(eif).isoformat()}",
-                field="date")
+        raise InvalidTransition(f"entry into force on {new_date.isoformat()} is before the signature on "
+                                f"{min(signed).isoformat()}", field="date")
+    eif = [e.date for e in same_scope if e.type == "entered_into_force"]
+    if new_type == "signed" and eif and new_date > min(eif):
+        raise InvalidTransition(f"signature on {new_date.isoformat()} is after the entry into force on "
+                                f"{min(eif).isoformat()}", field="date")
+    ends = [e.date for e in same_scope if e.type in ENDING]
+    if new_type in ENDING and eif and new_date < min(eif) and not ends:
+        raise InvalidTransition(f"{new_type} on {new_date.isoformat()} is before the entry into force on "
+                                f"{min(eif).isoformat()}", field="date")
     if new_type in CONSENT and signed and new_date < min(signed) and new_type != "acceded":
         raise InvalidTransition(f"{new_type} on {new_date.isoformat()} is before the signature on "
                                 f"{min(signed).isoformat()}", field="date")
-    # nothing may follow an ending without a reinstating event in between
-    timeline = _sorted(same_scope)
-    ended_on: date | None = None
-    for e in timeline:
-        if e.type in ENDING:
-            ended_on = e.date
-        elif e.type == "reinstated":
-            ended_on = None
-    allowed_after_end = {"reinstated", "un_registered", "published_cong_bao", "published_portal", "eif_notified",
-                         "sao_luc", "original_received", "objection", "declaration"}
-    if ended_on is not None and new_date > ended_on and new_type not in allowed_after_end:
-        raise InvalidTransition(
-            f"the instrument ended on {ended_on.isoformat()}; a {new_type} event on {new_date.isoformat()} "
-            "needs a 'reinstated' event first", field="type")
-    if new_type in ENDING and not any(e.type in ("signed", "entered_into_force", *CONSENT) for e in same_scope):
-        raise InvalidTransition(f"cannot record {new_type}: the instrument was never signed, consented to or in force",
-                                field="type")
-    if new_type == "resumed" and derive_status(same_scope, new_date) != Status.suspended:
-        raise InvalidTransition("cannot resume: the instrument is not suspended on that date", field="type")
-    if new_type == "reinstated" and derive_status(same_scope, new_date) != Status.terminated:
-        raise InvalidTransition("cannot reinstate: the instrument has not ended on that date", field="type")
+    new = EventView(type=new_type, date=new_date, id=10**12, party_code=party_code)
+    validate_timeline([*(EventView(type=e.type, date=e.date, id=getattr(e, "id", None) or 0,
+                                   party_code=party_code) for e in same_scope), new], new=new)

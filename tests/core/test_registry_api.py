@@ -120,3 +120,36 @@ def test_termination_then_event_refused(client, auth):
     assert r.status_code == 422 and "reinstated" in r.json()["detail"]["message"]
     assert client.get(f"/api/instruments/{iid}?as_of=2024-12-31", headers=auth).json()["status"] == "in_force"
     assert client.get(f"/api/instruments/{iid}", headers=auth).json()["status"] == "terminated"
+
+
+def test_lifecycle_sequences_that_cannot_happen(client, auth):
+    """An ended instrument cannot silently come back into force; suspension needs 'resumed'; a termination before
+    the entry into force and a second signature are refused (Law 2016 Arts. 52-55)."""
+    def rec():
+        r = client.post("/api/instruments", json=kaz_payload(signed_date="2023-01-01"), headers=auth)
+        iid = r.json()["id"]
+        assert client.post(f"/api/instruments/{iid}/events", json={"type": "entered_into_force",
+                                                                   "date": "2024-01-05"}, headers=auth).status_code == 201
+        return iid
+
+    def post(iid, t, d):
+        return client.post(f"/api/instruments/{iid}/events", json={"type": t, "date": d}, headers=auth)
+
+    a = rec()
+    assert post(a, "terminated", "2025-01-01").status_code == 201
+    r = post(a, "entered_into_force", "2025-01-01")
+    assert r.status_code == 422 and "reinstated" in r.json()["detail"]["message"]
+    assert client.get(f"/api/instruments/{a}").status_code == 401  # not public again
+    assert post(a, "reinstated", "2025-06-01").status_code == 201
+    b = rec()
+    r = post(b, "terminated", "2023-12-01")
+    assert r.status_code == 422 and "before the entry into force" in r.json()["detail"]["message"]
+    c = rec()
+    assert post(c, "suspended", "2024-06-01").status_code == 201
+    r = post(c, "entered_into_force", "2024-07-01")
+    assert r.status_code == 422 and "resumed" in r.json()["detail"]["message"]
+    assert post(c, "resumed", "2024-08-01").status_code == 201
+    r = post(c, "signed", "2023-02-01")
+    assert r.status_code == 422
+    r = post(c, "ratified", "2099-01-01")
+    assert r.status_code == 422 and "future" in r.json()["detail"]["message"]
