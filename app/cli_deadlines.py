@@ -32,6 +32,9 @@ def deadlines(
     except ValueError:
         err.print(f"[red]error:[/red] --as-of must be YYYY-MM-DD, not {as_of!r}")
         raise typer.Exit(2)
+    if not (date(1900, 1, 1) <= day <= date(2200, 12, 31)):
+        err.print(f"[red]error:[/red] --as-of {day.isoformat()} is outside 1900-2200")
+        raise typer.Exit(2)
     if family is not None and family not in ("treaty", "agreement"):
         err.print("[red]error:[/red] --family must be 'treaty' or 'agreement'")
         raise typer.Exit(2)

@@ -5,6 +5,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 import agreements.deadlines  # noqa: F401  (registers the deadline rules of Law 2020 / Decree 64)
@@ -58,6 +59,40 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
                     "`Authorization: Bearer <registrar token>`.",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_req: Request, exc: RequestValidationError):
+        """422 naming each problem, without echoing the input back (it may be huge or sensitive)."""
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:300], "type": e.get("type")}
+                  for e in exc.errors()[:50]]
+        return JSONResponse(status_code=422, content={"detail": errors})
+
+    @app.middleware("http")
+    async def _guard(request: Request, call_next):
+        """Refuse before reading the body: writes without a bearer token (401) and bodies over the limit (413)."""
+        if request.url.path.startswith("/api/") and request.method in ("POST", "PATCH", "PUT", "DELETE"):
+            auth = request.headers.get("authorization", "")
+            if not auth.lower().startswith("bearer ") or not auth[7:].strip():
+                return JSONResponse(status_code=401, headers={"WWW-Authenticate": "Bearer"}, content={"detail": {
+                    "error": "Unauthorized", "message": "this call needs 'Authorization: Bearer <registrar token>'"}})
+            limit = (settings.max_upload_mb << 20) + (1 << 20) if request.url.path == "/api/ingest" else 5 << 20
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                return JSONResponse(status_code=413, content={"detail": {
+                    "error": "PayloadTooLarge", "message": f"the request body is larger than {limit >> 20} MB"}})
+            response = await call_next(request)
+            if response.status_code < 400 and getattr(app.state, "search_worker", None) is not None:
+                # apply this write's outbox rows before answering: public search is never behind the writer
+                from fastapi.concurrency import run_in_threadpool
+
+                from search.service import drain_all
+
+                try:
+                    await run_in_threadpool(drain_all)
+                except Exception as exc:  # the worker retries; the write itself succeeded
+                    log.warning("immediate search sync failed: %s", exc)
+            return response
+        return await call_next(request)
 
     @app.exception_handler(TreatyDBError)
     async def _domain_error(_req: Request, exc: TreatyDBError):

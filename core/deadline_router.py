@@ -27,10 +27,14 @@ def list_deadlines(
                                       description="Only open obligations due within N days of as_of "
                                                   "(with overdue=true: overdue ones as well)"),
     fulfilled: bool | None = Query(None, description="true: fulfilled only; false: open only"),
-    instrument_id: int | None = Query(None, ge=1),
+    instrument_id: int | None = Query(None, ge=1, le=2**31 - 1),
 ) -> list[dict[str, Any]]:
     """Obligations computed from the recorded events by the deadline rules (Law 2016 §1.6, Law 2020 §2.2–2.4,
     the 15 November reports), sorted by due date."""
+    from core.exceptions import ValidationFailed
+
+    if as_of is not None and not (date(1900, 1, 1) <= as_of <= date(2200, 12, 31)):
+        raise ValidationFailed(f"as_of {as_of.isoformat()} is outside 1900-2200", field="as_of")
     items = compute_deadlines(session, as_of, family=family, agency=agency, overdue=overdue,
                               upcoming_days=upcoming_days, fulfilled=fulfilled, instrument_id=instrument_id)
     return [d.to_dict() for d in items]

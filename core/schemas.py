@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.text import nfc
@@ -12,9 +14,23 @@ ClassificationT = Literal["none", "mat", "toi_mat", "tuyet_mat"]
 FamilyT = Literal["treaty", "agreement"]
 
 
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\u2060\ufeff"
+                        "\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(v: str) -> str:
+    """NFC; control characters, zero-width characters and bidi overrides removed (they hide or disguise text);
+    lone surrogates refused."""
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text holds invalid Unicode (a lone surrogate)") from None
+    return _INVISIBLE.sub("", nfc(v)).strip()
+
+
 def _nfc_all(v: Any) -> Any:
     if isinstance(v, str):
-        return nfc(v).strip()
+        return clean_text(v)
     if isinstance(v, list):
         return [_nfc_all(x) for x in v]
     if isinstance(v, dict):
@@ -110,6 +126,15 @@ class InstrumentBase(_NFCModel):
     publish_decision_ref: str | None = Field(default=None, max_length=300)
 
 
+def _check_title_keys(v: dict[str, str] | None) -> dict[str, str] | None:
+    if v is None:
+        return v
+    for k in v:
+        if not re.fullmatch(r"[a-z]{2,3}|acronym", k):
+            raise ValueError(f"titles key {k!r} must be an ISO 639-1 language code (e.g. 'en') or 'acronym'")
+    return v
+
+
 class InstrumentCreate(InstrumentBase):
     family: FamilyT
     title: str = Field(min_length=3, max_length=5000)
@@ -119,8 +144,18 @@ class InstrumentCreate(InstrumentBase):
     external_ref: str | None = Field(default=None, max_length=300, description="Key of the record in an imported "
                                      "source; re-importing the same row updates instead of duplicating")
 
+    @field_validator("titles")
+    @classmethod
+    def _titles(cls, v):
+        return _check_title_keys(v)
+
 
 class InstrumentUpdate(InstrumentBase):
+    @field_validator("titles")
+    @classmethod
+    def _titles(cls, v):
+        return _check_title_keys(v)
+
     version: int | None = Field(default=None, description="The version the change was made against; "
                                 "a stale version gets 409")
 

@@ -169,12 +169,21 @@ def _bump_version(session: Session, inst: Instrument, expected: int | None, acto
     if expected is not None and expected != current:
         raise VersionConflict(f"instrument {inst.id} is at version {current}, the change was made against version "
                               f"{expected}; reload and apply it again")
-    res = session.execute(sa_update(Instrument).where(Instrument.id == inst.id, Instrument.version == current)
-                          .values(version=current + 1, updated_at=utcnow(), updated_by=actor)
-                          .execution_options(synchronize_session=False))
-    if res.rowcount != 1:
+    for attempt in range(20):
+        res = session.execute(sa_update(Instrument).where(Instrument.id == inst.id, Instrument.version == current)
+                              .values(version=current + 1, updated_at=utcnow(), updated_by=actor)
+                              .execution_options(synchronize_session=False))
+        if res.rowcount == 1:
+            break
+        if expected is not None:
+            session.rollback()
+            raise VersionConflict(f"instrument {inst.id} was changed by someone else meanwhile; reload and apply "
+                                  "it again")
+        # no version given (an event, a relation): the change does not depend on the old state; take the new one
+        current = session.execute(select(Instrument.version).where(Instrument.id == inst.id)).scalar_one()
+    else:
         session.rollback()
-        raise VersionConflict(f"instrument {inst.id} was changed by someone else meanwhile; reload and apply again")
+        raise VersionConflict(f"instrument {inst.id} is being changed by many writers at once; try again")
     session.expire(inst, ["version", "updated_at", "updated_by"])
 
 
@@ -187,6 +196,16 @@ def update_instrument(session: Session, instrument_id: int, data: InstrumentUpda
     new_parties = (resolve_parties(data.parties, allow_unknown=inst.record_state == RecordState.draft.value)
                    if data.parties is not None else before_parties)
     record = {**before, **changes, "parties": new_parties}
+    if all(before.get(k) == v for k, v in changes.items()) and (data.parties is None or
+                                                                [(p["name"], p["code"]) for p in new_parties] ==
+                                                                [(p["name"], p["code"]) for p in before_parties]):
+        if data.version is not None and data.version != inst.version:
+            raise VersionConflict(f"instrument {inst.id} is at version {inst.version}, the change was made against "
+                                  f"version {data.version}; reload and apply it again")
+        return inst  # nothing changes: no new version, no audit row
+    for key in ("title", "instrument_type", "family"):
+        if key in changes and changes[key] is None:
+            raise ValidationFailed(f"{key} cannot be removed", field=key)
     _validate(record)
     _bump_version(session, inst, data.version, actor)
     for k, v in changes.items():
@@ -211,19 +230,27 @@ def update_instrument(session: Session, instrument_id: int, data: InstrumentUpda
 def confirm_instrument(session: Session, instrument_id: int, *, actor: str, version: int | None = None,
                        changes: InstrumentUpdate | None = None) -> Instrument:
     """A legal officer confirms an extracted draft (optionally correcting fields in the same step)."""
-    if changes is not None and changes.model_dump(exclude_unset=True, exclude={"version"}):
-        update_instrument(session, instrument_id, changes, actor=actor)
-        version = None
     inst = get_instrument(session, instrument_id)
+    if version is not None and version != inst.version:
+        raise VersionConflict(f"instrument {instrument_id} is at version {inst.version}, the confirmation was made "
+                              f"against version {version}; reload and confirm again")
     if inst.record_state == RecordState.confirmed.value:
         raise ValidationFailed(f"instrument {instrument_id} is already confirmed", field="record_state")
-    parties = parties_of(session, inst.id)
+    if changes is not None and changes.model_dump(exclude_unset=True, exclude={"version"}):
+        # validate the corrected record as confirmed before anything is written: all or nothing
+        probe = {**snapshot(inst, [{"name": p.name, "code": p.code} for p in parties_of(session, inst.id)]),
+                 **_agency_ids(session, changes.model_dump(exclude_unset=True, exclude={"version", "parties"}))}
+        if changes.parties is not None:
+            probe["parties"] = resolve_parties(changes.parties)  # unknown parties are an error here
+        _validate({**probe, "record_state": "confirmed"})
+        update_instrument(session, instrument_id, changes, actor=actor)
+        parties = parties_of(session, inst.id)
     unknown = [p.name for p in parties if not p.code]
     if unknown:
         raise ValidationFailed(f"cannot confirm: parties without a code: {', '.join(unknown)}; correct them first",
                                field="parties")
     _validate({**snapshot(inst, [{"name": p.name, "code": p.code} for p in parties]), "record_state": "confirmed"})
-    _bump_version(session, inst, version, actor)
+    _bump_version(session, inst, None, actor)
     inst.record_state = RecordState.confirmed.value
     audit.record(session, actor=actor, action="confirm", entity="instrument", entity_id=inst.id,
                  before={"record_state": "draft"}, after={"record_state": "confirmed"})
@@ -235,6 +262,13 @@ def confirm_instrument(session: Session, instrument_id: int, *, actor: str, vers
 
 def add_event(session: Session, instrument_id: int, ev: EventIn, *, actor: str) -> InstrumentEvent:
     inst = get_instrument(session, instrument_id)
+    if ev.party_code is not None:
+        from core.parties import party_info
+
+        info = party_info(ev.party_code)
+        if info is None:
+            raise ValidationFailed(f"unknown party code {ev.party_code!r}", field="party_code")
+        ev = ev.model_copy(update={"party_code": info.code})
     existing = events_of(session, inst.id)
     check_new_event(existing, ev.type, ev.date, ev.party_code)
     _bump_version(session, inst, None, actor)
@@ -252,8 +286,19 @@ def add_event(session: Session, instrument_id: int, ev: EventIn, *, actor: str) 
 
 
 # ---------------------------------------------------------------- reading
+def effective_status(inst: Instrument, events: list[InstrumentEvent], as_of: date | None = None) -> Status:
+    """The status from the events, and from a fixed term: past its expiry date without automatic renewal an
+    instrument has ended even when no 'expired' event was recorded."""
+    as_of = as_of or date.today()
+    st = derive_status(events, as_of)
+    if (st in (Status.in_force, Status.suspended, Status.provisionally_applied) and inst.expiry_date is not None
+            and inst.auto_renewal is not True and as_of >= inst.expiry_date):
+        return Status.terminated
+    return st
+
+
 def status_of(session: Session, inst: Instrument, as_of: date | None = None) -> Status:
-    return derive_status(events_of(session, inst.id), as_of)
+    return effective_status(inst, events_of(session, inst.id), as_of)
 
 
 def entry_into_force_date(events: list[InstrumentEvent]) -> date | None:
@@ -269,7 +314,7 @@ def is_public(inst: Instrument, events: list[InstrumentEvent], as_of: date | Non
             and inst.classification == Classification.none.value
             and inst.publish is True
             and not inst.is_draft_text
-            and derive_status(events, as_of) == Status.in_force)
+            and effective_status(inst, events, as_of) == Status.in_force)
 
 
 def instrument_out(session: Session, inst: Instrument, as_of: date | None = None) -> InstrumentOut:
@@ -277,7 +322,7 @@ def instrument_out(session: Session, inst: Instrument, as_of: date | None = None
 
     as_of = as_of or date.today()
     events = events_of(session, inst.id)
-    st = derive_status(events, as_of)
+    st = effective_status(inst, events, as_of)
     return InstrumentOut(
         id=inst.id, family=inst.family, title=inst.title, titles=inst.titles or {},
         instrument_type=inst.instrument_type, number=inst.number, danh_nghia=inst.danh_nghia,
@@ -325,8 +370,10 @@ def public_view(out: InstrumentOut) -> dict[str, Any]:
     """Only the publishable fields (no classification details, notes, decisions or documents)."""
     d = out.model_dump(mode="json")
     pub = {k: d[k] for k in PUBLIC_FIELDS}
-    pub["events"] = [e for e in pub["events"] if e["type"] in PUBLIC_EVENT_TYPES]
-    pub["relations"] = [r for r in d["relations"] if r.get("public")]
+    pub["events"] = [{"type": e["type"], "label_vi": e["label_vi"], "date": e["date"], "party_code": e["party_code"]}
+                     for e in pub["events"] if e["type"] in PUBLIC_EVENT_TYPES]
+    pub["relations"] = [{k: r[k] for k in ("type", "label_vi", "direction", "instrument_id", "title")}
+                        for r in d["relations"] if r.get("public")]
     return pub
 
 
@@ -396,12 +443,13 @@ def relations_of(session: Session, instrument_id: int) -> list[dict[str, Any]]:
     for r in session.exec(select(InstrumentRelation).where(InstrumentRelation.from_id == instrument_id)):
         other = session.get(Instrument, r.to_id)
         out.append({"id": r.id, "type": r.type, "label_vi": RELATION_TYPES[r.type][0], "direction": "outgoing",
-                    "instrument_id": r.to_id, "title": other.title if other else None, "note": r.note})
+                    "instrument_id": r.to_id, "title": other.title if other else None, "note": r.note,
+                    "public": bool(other and is_public(other, events_of(session, other.id)))})
     for r in session.exec(select(InstrumentRelation).where(InstrumentRelation.to_id == instrument_id)):
         other = session.get(Instrument, r.from_id)
         out.append({"id": r.id, "type": INVERSE_NAMES[r.type], "label_vi": RELATION_TYPES[r.type][1],
                     "direction": "incoming", "instrument_id": r.from_id, "title": other.title if other else None,
-                    "note": r.note})
+                    "note": r.note, "public": bool(other and is_public(other, events_of(session, other.id)))})
     return sorted(out, key=lambda d: (d["direction"], d["id"]))
 
 

@@ -32,6 +32,27 @@ def build_query(q: str, family: list[str] | None, instrument_type: list[str] | N
     return SearchQuery(q=q, filters=filters, date_ranges=ranges, sort=sort, page=page, per_page=per_page)
 
 
+def _check_filters(family, party, year) -> list[str] | None:
+    """Unknown filter values are errors (never a silent empty result); party filters take any spelling."""
+    from core.exceptions import ValidationFailed
+    from core.parties import resolve_party
+
+    for f in family or []:
+        if f not in ("treaty", "agreement"):
+            raise ValidationFailed(f"family must be 'treaty' or 'agreement', not {f[:40]!r}", field="family")
+    for y in year or []:
+        if not 1000 <= y <= 2200:
+            raise ValidationFailed(f"year {y} is outside 1000-2200", field="year")
+    codes = []
+    for p in party or []:
+        m = resolve_party(p)
+        if m is None:
+            raise ValidationFailed(f"unknown party {p[:80]!r}: give an ISO 3166-1 alpha-3 code, an organisation "
+                                   "code or a name", field="party")
+        codes.append(m.code)
+    return codes or None
+
+
 @router.get("/search")
 async def search(q: str = Query("", max_length=500), family: list[str] | None = Query(None),
                  instrument_type: list[str] | None = Query(None), party: list[str] | None = Query(None),
@@ -41,6 +62,7 @@ async def search(q: str = Query("", max_length=500), family: list[str] | None = 
                  eif_from: date | None = None, eif_to: date | None = None,
                  sort: Literal["relevance", "signed_desc", "signed_asc", "eif_desc"] = "relevance",
                  page: int = Query(1, ge=1, le=10000), per_page: int = Query(20, ge=1, le=100)) -> dict[str, Any]:
+    party = _check_filters(family, party, year)
     query = build_query(q, family, instrument_type, party, year, danh_nghia, signatory_level, field, signed_from,
                         signed_to, eif_from, eif_to, sort, page, per_page)
     result = await run_in_threadpool(public_search, query)

@@ -116,17 +116,61 @@ def drain_all(backend=None, *, as_of: date | None = None) -> DrainResult:
 
 
 def reindex(backend=None, *, as_of: date | None = None) -> int:
-    """Rebuild the index from the database into a new index and swap it in. Returns the document count."""
+    """Rebuild the index from the database into a new index and swap it in. Returns the document count.
+    Changes written while the rebuild reads the database are applied again to the new index afterwards (a worker
+    may have applied them to the old one only)."""
+    from sqlalchemy import func
+
     backend = backend or get_backend()
     with Session(get_engine()) as session:
-        pending = list(session.exec(select(SearchOutbox).where(SearchOutbox.done_at.is_(None))))
+        mark = session.exec(select(func.max(SearchOutbox.id))).one() or 0
         docs = list(public_documents(session, as_of))
         backend.rebuild(docs)
         now = utcnow()
-        for r in pending:  # everything pending is now reflected by the rebuild
-            r.done_at = now
+        for r in session.exec(select(SearchOutbox).where(SearchOutbox.id <= mark, SearchOutbox.done_at.is_(None))):
+            r.done_at = now  # reflected by the rebuild
+        for r in session.exec(select(SearchOutbox).where(SearchOutbox.id > mark)):
+            r.done_at = None  # written during the rebuild: apply again, to the new index
         session.commit()
+    drain_all(backend, as_of=as_of)
     return len(docs)
+
+
+def public_ids(session: Session, as_of: date | None = None) -> set[str]:
+    """Ids of the records that may be public, computed in bulk (no documents built)."""
+    from core.models import InstrumentEvent
+    from core.service import is_public
+
+    cands = list(session.exec(select(Instrument).where(Instrument.classification == "none",
+                                                       Instrument.publish.is_(True),
+                                                       Instrument.record_state == "confirmed",
+                                                       Instrument.is_draft_text.is_(False))))
+    if not cands:
+        return set()
+    by_inst: dict[int, list] = {}
+    ids = [i.id for i in cands]
+    for k in range(0, len(ids), 900):
+        for e in session.exec(select(InstrumentEvent).where(InstrumentEvent.instrument_id.in_(ids[k:k + 900]))):
+            by_inst.setdefault(e.instrument_id, []).append(e)
+    return {doc_id(i.id) for i in cands if is_public(i, by_inst.get(i.id, []), as_of)}
+
+
+def quick_check(backend=None) -> dict:
+    """Ids only: remove from the index what may no longer be public, add what is missing."""
+    backend = backend or get_backend()
+    with Session(get_engine()) as session:
+        should = public_ids(session)
+        have = backend.all_ids()
+        extra = sorted(have - should)
+        missing = sorted(should - have)
+        if extra:
+            backend.delete(extra)
+        if missing:
+            docs = [d for d in (build_document(session, session.get(Instrument, instrument_id_of(i)))
+                                for i in missing) if d is not None]
+            if docs:
+                backend.upsert(docs)
+    return {"extra": extra, "missing": missing}
 
 
 def check_consistency(backend=None, *, repair: bool = True, as_of: date | None = None) -> dict:
@@ -170,10 +214,12 @@ def public_search(query, backend=None):
 class SearchWorker(threading.Thread):
     """The single outbox drainer of an API process; also runs the consistency check hourly."""
 
-    def __init__(self, interval: float = 0.5, check_every: float = 3600.0):
+    def __init__(self, interval: float = 0.5, check_every: float = 3600.0, quick_every: float = 15.0):
         super().__init__(name="treatydb-search-worker", daemon=True)
         self.interval = interval
         self.check_every = check_every
+        self.quick_every = quick_every
+        self._last_quick = 0.0
         self._halt = threading.Event()
         self._last_check = 0.0
 
@@ -184,6 +230,11 @@ class SearchWorker(threading.Thread):
         while not self._halt.is_set():
             try:
                 drain_all()
+                if time.monotonic() - self._last_quick > self.quick_every:
+                    # ids only, every few seconds: date roll-overs (an end or expiry reached at midnight) and any
+                    # drift leave the index within seconds, not at the hourly full check
+                    quick_check()
+                    self._last_quick = time.monotonic()
                 if time.monotonic() - self._last_check > self.check_every:
                     check_consistency()
                     self._last_check = time.monotonic()

@@ -200,3 +200,39 @@ def test_lost_or_outdated_index_is_rebuilt_from_the_database_on_open(client, aut
     close_backend()
     shutil.rmtree(env / "search")
     assert get_backend().all_ids() == {f"i{r.json()['id']}"}
+
+
+def test_quick_check_removes_what_is_no_longer_public_and_reindex_keeps_concurrent_changes(client, auth, env):
+    """Facets and totals come from the index: a record that stops being public (here behind the outbox's back,
+    as a date roll-over or a concurrent rebuild would) leaves it at the next quick check; changes written while a
+    rebuild reads the database reach the new index."""
+    from sqlmodel import Session as S
+
+    from core.db import get_engine
+    from core.models import Instrument
+    from search.protocol import SearchQuery
+    from search.service import drain_all, get_backend, quick_check, reindex
+
+    ids = []
+    for n in range(3):
+        r = client.post("/api/instruments", json=_body(n, events=[{"type": "entered_into_force", "date": "2018-01-01"}]),
+                        headers=auth)
+        ids.append(r.json()["id"])
+    drain_all()
+    backend = get_backend()
+    with S(get_engine()) as s:  # change the database without an outbox row
+        inst = s.get(Instrument, ids[0])
+        inst.classification = "mat"
+        s.commit()
+    assert backend.search(SearchQuery(q="", per_page=50)).facets["party"]["LAO"] == 3  # stale until checked
+    assert quick_check(backend) == {"extra": [f"i{ids[0]}"], "missing": []}
+    assert backend.search(SearchQuery(q="", per_page=50)).facets["party"]["LAO"] == 2
+    # a change whose outbox row is newer than the rebuild's snapshot is applied to the new index
+    assert client.patch(f"/api/instruments/{ids[1]}", json={"publish": False}, headers=auth).status_code == 200
+    from core.models import SearchOutbox
+    with S(get_engine()) as s:
+        for row in s.exec(select(SearchOutbox)):
+            row.done_at = None if row.instrument_id == ids[1] else row.done_at
+        s.commit()
+    assert reindex() >= 1
+    assert backend.all_ids() == {f"i{ids[2]}"}

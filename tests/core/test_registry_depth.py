@@ -89,7 +89,7 @@ def test_relations_with_inverse(client, auth):
     on_base = client.get(f"/api/instruments/{base}", headers=auth).json()["relations"]
     assert on_base == [{"id": r.json()["id"], "type": "amended_by", "label_vi": "được sửa đổi bởi",
                         "direction": "incoming", "instrument_id": prot,
-                        "title": "Nghị định thư sửa đổi Hiệp định hợp tác văn hóa", "note": None}]
+                        "title": "Nghị định thư sửa đổi Hiệp định hợp tác văn hóa", "note": None, "public": False}]
     on_prot = client.get(f"/api/instruments/{prot}/relations", headers=auth).json()
     assert on_prot[0]["type"] == "amends" and on_prot[0]["instrument_id"] == base
     assert client.post(f"/api/instruments/{prot}/relations", json={"type": "amends", "to_id": base},
