@@ -503,11 +503,12 @@ def party_status(session: Session, instrument_id: int, as_of: date | None = None
     """Each party's actions and its status on ``as_of`` (events carrying that party's code)."""
     get_instrument(session, instrument_id)
     as_of = as_of or date.today()
-    events = [e for e in events_of(session, instrument_id) if e.date <= as_of]  # nothing from after the date
     by_party: dict[str, list[InstrumentEvent]] = {}
-    for e in events:
-        if e.party_code:
-            by_party.setdefault(e.party_code, []).append(e)
+    for e in events_of(session, instrument_id):
+        if e.party_code:  # every party with an action is listed; only actions up to the date count
+            lst = by_party.setdefault(e.party_code, [])
+            if e.date <= as_of:
+                lst.append(e)
     out = []
     for code, evs in sorted(by_party.items()):
         st = derive_status([_as_whole(e) for e in evs], as_of)
