@@ -6,7 +6,7 @@ DOCX: ``ingest.docx``; DOC/RTF through LibreOffice), then the metadata (``ingest
 It never raises: a file it cannot read gets ``status == "error"`` and an ``error`` string.
 
 ``to_json_line(result)`` gives the flat record with exactly the keys of ``JSON_KEYS``.
-``iter_files(paths)`` expands folders recursively (sorted; supported types only).
+``iter_files(paths)`` expands folders recursively (sorted; every file, so each gets its line; links not followed).
 
 One file may hold several instruments (an agreement, then a later amending protocol with its own title and
 signatures: ``ingest.structure.instruments``). Then ``result.parts`` lists them, each with its own metadata,
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,11 +163,17 @@ def extract_file(
 
 
 def _extract(res: ExtractionResult, p: Path, *, ocr, max_pages, max_ocr_pages, lang_hint, soffice_timeout) -> None:
+    if p.is_symlink():  # never read through a link (it may point anywhere: outside the folder, at a device …)
+        res.status, res.error = "error", "symbolic link: not followed (name the file it points to instead)"
+        return
     if not p.exists():
         res.status, res.error = "error", f"file not found: {p}"
         return
     if p.is_dir():
         res.status, res.error = "error", "is a directory, not a file"
+        return
+    if not p.is_file():  # a FIFO, socket or device: opening it could block or never end
+        res.status, res.error = "error", "not a regular file (a pipe, socket or device): not read"
         return
     size = p.stat().st_size
     res.sha256 = _sha256(p)
@@ -179,10 +186,12 @@ def _extract(res: ExtractionResult, p: Path, *, ocr, max_pages, max_ocr_pages, l
         res.status, res.error = "error", "empty file (0 bytes)"
         return
     if kind is None:
-        res.status, res.error = "error", "unsupported file type: not a PDF, DOCX, DOC or RTF (checked the content, not the name)"
+        res.status, res.error = "error", ("unsupported file type: not a PDF, DOCX, DOC or RTF file "
+                                        "(detected from its content, not its name)")
         return
     if kind == "zip":
-        res.status, res.error = "error", "zip archive without word/document.xml: not a DOCX"
+        res.status, res.error = "error", ("zip archive without word/document.xml: not a DOCX "
+                                        "(only PDF, DOCX, DOC and RTF files are read)")
         return
     if kind == "pdf":
         pr = extract_pdf(p, ocr=ocr, lang_hint=lang_hint, max_pages=max_pages, max_ocr_pages=max_ocr_pages)
@@ -289,18 +298,32 @@ def to_json_line(result: ExtractionResult, part: InstrumentPart | None = None) -
 
 
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Files named in ``paths``, folders expanded recursively in sorted order. Inside folders only files
-    whose content is a supported type are yielded; a file named directly is always yielded."""
+    """Files named in ``paths``, folders expanded recursively in sorted order. Inside folders every regular,
+    non-hidden file is yielded whatever its content (an empty file, a text named .pdf, an image, a plain zip
+    gets its own error line from ``extract_file``, never a silent skip). Symbolic links are not followed: a
+    link (to a file or a folder) is yielded itself, and ``extract_file`` answers "symbolic link: not followed"
+    without reading it. Pipes, sockets and devices are left out (opening one could block). A path named
+    directly is always yielded (it gets an error line if it cannot be read); a link named directly is yielded
+    as the file it points to."""
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
+        if p.is_dir():  # a folder named directly is expanded even through a link; links inside it are not
+            for root, dirs, files in os.walk(p, followlinks=False):
+                here = Path(root)
+                links = [d for d in dirs if not d.startswith(".") and (here / d).is_symlink()]
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)
+                for name in sorted([*files, *links]):
                     if name.startswith("."):
                         continue
-                    fp = Path(root) / name
-                    if sniff(fp) in SUPPORTED_KINDS:
+                    fp = here / name
+                    try:
+                        st = fp.lstat()
+                    except OSError:
+                        yield fp  # vanished or unreadable: extract_file says so
+                        continue
+                    if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
                         yield fp
+        elif p.is_symlink() and p.is_file():
+            yield Path(os.path.realpath(p))  # named directly: the user chose it, the line names what is read
         else:
             yield p

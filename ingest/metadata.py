@@ -19,6 +19,7 @@ Ministry entry-into-force notices (TB-LPQT) are parsed by ``ingest.notices`` and
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -135,6 +136,9 @@ _YEAR_LEAD = re.compile(
     r")\.?,?\s*(?:in\s+the\s+year\s+)?|\d(?:st|nd|rd|th)?\s*,?\s*)$", re.IGNORECASE)
 
 
+_WINDOW_MAX = 4000
+
+
 def find_dates(text: str) -> list[DateMention]:
     """``ingest.dates.find_dates`` (same mentions, same offsets), run only on the windows of the text around
     a four-digit number or "day of": its patterns are costly to try at every position of a 500,000-character
@@ -146,7 +150,10 @@ def find_dates(text: str) -> list[DateMention]:
         # the year ends a date; after "day of" come the month and the year (perhaps in words)
         a = m.start() - _DATE_REACH
         b = m.end() + (_DATE_REACH if m.group(0)[0] not in "12" else 12)
-        if windows and a <= windows[-1][1]:
+        # merge overlapping windows, but only up to a bounded size: ``ingest.dates.find_dates`` is quadratic in
+        # the number of mentions it finds in one call (a text of thousands of dated lines would take minutes);
+        # a window begun anew overlaps the one before, and the overlap is deduplicated below
+        if windows and a <= windows[-1][1] and b - windows[-1][0] <= _WINDOW_MAX:
             windows[-1][1] = max(windows[-1][1], b)
         else:
             windows.append([a, b])
@@ -755,10 +762,16 @@ def _clean_place(p: str | None) -> str | None:
 
 
 def _date_after(mentions: list[DateMention], pos: int, window: int = 160) -> DateMention | None:
-    for m in mentions:
-        if pos <= m.start <= pos + window:
-            return m
+    """The first mention starting in [pos, pos + window] (``mentions`` in text order, as ``find_dates`` gives
+    them: a binary search, not a scan — this runs once per signature clause)."""
+    i = bisect.bisect_left(mentions, pos, key=_mention_start)
+    if i < len(mentions) and mentions[i].start <= pos + window:
+        return mentions[i]
     return None
+
+
+def _mention_start(m: DateMention) -> int:
+    return m.start
 
 
 def _confirm_noisy(best: DateMention, mentions: list[DateMention]) -> tuple[date | None, float]:

@@ -269,6 +269,9 @@ def ingest_paths(paths: Iterable[Path], *, dry_run: bool = False, actor: str = "
     if not dry_run:
         with Session(get_engine()) as session:
             for f in files:
+                if f.is_symlink():  # never read through a link: extraction reports it
+                    todo.append(f)
+                    continue
                 try:
                     sha = sha256_file(f)
                 except OSError as exc:

@@ -72,7 +72,7 @@ def test_iter_files_sorted_recursive_supported_only(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / ".hidden.pdf").write_bytes(b"%PDF-1.4")
     got = [str(x.relative_to(tmp_path)) for x in iter_files([tmp_path])]
-    assert got == ["a.pdf", "b/a.bin", "b/c/z.pdf"]
+    assert got == ["a.pdf", "labels.jsonl", "notes.txt", "b/a.bin", "b/c/z.pdf"]  # every file gets its line
     # a file named directly is always yielded (it will get an error line)
     assert list(iter_files([tmp_path / "notes.txt"])) == [tmp_path / "notes.txt"]
 
