@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from core.text import fold, nfc
 from ingest.dates import MONTHS, NUMBER_WORDS_RE, DateMention, find_dates as _find_dates_all, words_to_number
-from ingest.quality import _BASE, _EN_WORDS, _FR_WORDS, _VI_WORDS, guess_language as _guess_language_slow, script_of
+from ingest.quality import _BASE, guess_language as _guess_language_slow, script_of, vote_language
 
 __all__ = [
     "Metadata",
@@ -113,16 +113,7 @@ def guess_language(text: str) -> str | None:
         return None
     if script != "latin":
         return _guess_language_slow(sample)  # decided by the script alone
-    toks = [t for t in fold_fast(sample).split() if t.isalpha()]
-    if not toks:
-        return None
-    vi = sum(1 for t in toks if t in _VI_WORDS)
-    en = sum(1 for t in toks if t in _EN_WORDS)
-    fr = sum(1 for t in toks if t in _FR_WORDS)
-    best = max((vi, "vi"), (en, "en"), (fr, "fr"))
-    if best[0] == 0:
-        return None
-    return best[1]
+    return vote_language([t for t in fold_fast(sample).split() if t.isalpha()])
 
 
 # every date form of ``ingest.dates`` holds a four-digit year (1000–2200) or "day of" ("the tenth day of December, one

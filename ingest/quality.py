@@ -134,16 +134,18 @@ def guess_language(text: str) -> str | None:
         return {"thai": "th", "lao": "lo", "khmer": "km"}[script]
     if script != "latin":
         return None
-    toks = [t for t in fold(sample).split() if t.isalpha()]
+    return vote_language([t for t in fold(sample).split() if t.isalpha()])
+
+
+def vote_language(toks: list[str]) -> str | None:
+    """vi, en or fr by counting common function words among folded tokens; None when none is seen."""
     if not toks:
         return None
     vi = sum(1 for t in toks if t in _VI_WORDS)
     en = sum(1 for t in toks if t in _EN_WORDS)
     fr = sum(1 for t in toks if t in _FR_WORDS)
     best = max((vi, "vi"), (en, "en"), (fr, "fr"))
-    if best[0] == 0:
-        return None
-    return best[1]
+    return None if best[0] == 0 else best[1]
 
 
 def undouble(text: str) -> tuple[str, int]:
