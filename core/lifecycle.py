@@ -180,8 +180,8 @@ def check_new_event(existing: Iterable, new_type: str, new_date: date, party_cod
     if new_type not in EVENT_TYPES:
         raise InvalidTransition(f"unknown event type {new_type!r}; known: {', '.join(sorted(EVENT_TYPES))}",
                                 field="type")
-    if not (date(1800, 1, 1) <= new_date <= date(2200, 12, 31)):
-        raise InvalidTransition(f"event date {new_date.isoformat()} is outside 1800-2200", field="date")
+    if not (date(1000, 1, 1) <= new_date <= date(2200, 12, 31)):  # the IEA database holds treaties from 1351
+        raise InvalidTransition(f"event date {new_date.isoformat()} is outside the years 1000-2200", field="date")
     acts = {"signed", "ratified", "approved", "acceded", "accepted", "succeeded", "initialled", "proposed",
             "negotiation_decided", "negotiation_concluded", "signature_decided", "notified_completion",
             "original_received", "eif_notified", "sao_luc", "published_cong_bao", "published_portal", "un_registered",

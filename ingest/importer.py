@@ -917,6 +917,9 @@ class _Importer:
                     d, state, w = parse_date_value(self._raw(row, fld), order)
                     if w:
                         warn(fld, w)
+                    if d is not None and d.year > 2200:  # placeholder years (IEADB: 2599, 2899, 2999 …)
+                        warn(fld, f"the placeholder date {d.isoformat()} is read as missing")
+                        d = None
                     slot_dates[slot] = d
                 except DateParseError as exc:
                     errs.append(self._issue(fld, str(exc)))
