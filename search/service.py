@@ -191,18 +191,25 @@ def check_consistency(backend=None, *, repair: bool = True, as_of: date | None =
 
 def public_search(query, backend=None):
     """Search, then re-check every hit against the database: a record that is no longer public never leaves."""
-    from core.service import events_of, is_public
+    from core.models import InstrumentEvent
+    from core.service import is_public
 
     backend = backend or get_backend()
     result = backend.search(query)
     kept = []
+    ids = [instrument_id_of(h.id) for h in result.hits]
     with Session(get_engine()) as session:
-        for h in result.hits:
-            inst = session.get(Instrument, instrument_id_of(h.id))
-            if inst is not None and is_public(inst, events_of(session, inst.id)):
+        insts = {i.id: i for i in session.exec(select(Instrument).where(Instrument.id.in_(ids)))} if ids else {}
+        evs: dict[int, list] = {}
+        if ids:  # two queries for the whole page, not two per hit
+            for e in session.exec(select(InstrumentEvent).where(InstrumentEvent.instrument_id.in_(ids))):
+                evs.setdefault(e.instrument_id, []).append(e)
+        for h, iid in zip(result.hits, ids):
+            inst = insts.get(iid)
+            if inst is not None and is_public(inst, evs.get(iid, [])):
                 kept.append(h)
             else:
-                session.add(SearchOutbox(instrument_id=instrument_id_of(h.id)))
+                session.add(SearchOutbox(instrument_id=iid))
         dropped = len(result.hits) - len(kept)
         if dropped:
             session.commit()
