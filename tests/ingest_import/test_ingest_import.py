@@ -5,15 +5,14 @@ Typer app built here from the command functions the lead wires into app/cli.py.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import func
 from sqlmodel import select
-from typer.testing import CliRunner
+
+from import_cli import run_cli as _run_cli
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,27 +30,12 @@ BAD_MAP = ["--map", "key=Ref", "--map", "title=Title", "--map", "family=Family",
            "--map", "eif_date=In force", "--map", "parties=Parties", "--map", "danh_nghia=Danh nghia"]
 
 
-def _app() -> typer.Typer:
-    from app.cli_import import import_file, import_status, party_status_command
-
-    app = typer.Typer()
-    app.command("import")(import_file)
-    app.command("import-status")(import_status)
-    app.command("party-status")(party_status_command)
-    return app
-
-
 def run_cli(*args, code: int = 0):
     """Invoke the CLI; returns (summary, per-row lines, result)."""
-    res = CliRunner().invoke(_app(), [str(a) for a in args])
-    assert res.exit_code == code, f"exit {res.exit_code}\nstdout: {res.stdout[-2000:]}\nstderr: {res.stderr[-2000:]}"
-    if code != 0:
-        return None, [], res
-    lines = [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
-    assert lines, "the last stdout line must be the JSON summary"
-    summary = lines[-1]
-    assert {"rows", "imported", "updated", "skipped", "errors"} <= set(summary)
-    return summary, lines[:-1], res
+    summary, lines, res = _run_cli(*args, code=code)
+    if summary is not None:
+        assert {"rows", "imported", "updated", "skipped", "errors"} <= set(summary)
+    return summary, lines, res
 
 
 def _count(session, model) -> int:

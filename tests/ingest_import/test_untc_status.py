@@ -1,36 +1,18 @@
 """`treatydb import-status`: UN Treaty Collection status tables → per-party events (ingest/untc.py)."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import func
 from sqlmodel import select
-from typer.testing import CliRunner
+
+from import_cli import run_cli
 
 DATA = Path(__file__).parent / "data"
 
 
-def _app() -> typer.Typer:
-    from app.cli_import import import_file, import_status, party_status_command
-
-    app = typer.Typer()
-    app.command("import")(import_file)
-    app.command("import-status")(import_status)
-    app.command("party-status")(party_status_command)
-    return app
-
-
-def run_cli(*args, code: int = 0):
-    res = CliRunner().invoke(_app(), [str(a) for a in args])
-    assert res.exit_code == code, f"exit {res.exit_code}\nstdout: {res.stdout[-2000:]}\nstderr: {res.stderr[-2000:]}"
-    if code != 0:
-        return None, [], res
-    lines = [json.loads(ln) for ln in res.stdout.splitlines() if ln.strip()]
-    return lines[-1], lines[:-1], res
 
 
 def _treaty(session, title: str, signed: date, eif: date):
