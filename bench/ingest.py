@@ -349,25 +349,31 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=None)
     ap.add_argument("--ocr-pages", type=int, default=None)
     ap.add_argument("--no-ocr", action="store_true")
+    ap.add_argument("--only", choices=["memory", "text", "ocr"], help="run one part only")
     args = ap.parse_args()
+    parts = {args.only} if args.only else {"memory", "text", "ocr"}
+    if args.no_ocr:
+        parts.discard("ocr")
     repeat = args.repeat or (2 if args.quick else 5)
     ocr_pages = args.ocr_pages or (4 if args.quick else 12)
     result: dict = {"machine": {"cores": os.cpu_count(), "load_avg": os.getloadavg()}}
     # memory first, while this process is small: a child's ru_maxrss starts from its parent's peak (Linux keeps
     # it across fork and exec); VmHWM (the child's own address space) is reported too
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-mem-") as d:
-        log("memory: peak RSS of a child process (run first, while this process is small)")
-        result["memory"] = bench_memory(Path(d), with_ocr=not args.no_ocr)
-    log(f"text-layer PDFs (best of {repeat}; pdfplumber once)")
-    result["text"] = bench_text(repeat, plumber=True,
-                                plumber_skip={"un-unclos-1982-en.pdf"} if args.quick else set())
-    t = result["text"]
-    log(f"  total: raw {t['raw_total_s']}s, pipeline {t['pipeline_total_s']}s → x{t['pipeline_vs_raw']} "
-        f"(goal ≤ 1.5; median file x{t['pipeline_vs_raw_median_file']}); pdfplumber-only "
-        f"{t.get('plumber_total_s')}s → pipeline {t.get('plumber_vs_pipeline')}x faster (goal ≥ 30)")
+    if "memory" in parts:
+        with tempfile.TemporaryDirectory(prefix="bench-ingest-mem-") as d:
+            log("memory: peak RSS of a child process (run first, while this process is small)")
+            result["memory"] = bench_memory(Path(d), with_ocr=not args.no_ocr)
+    if "text" in parts:
+        log(f"text-layer PDFs (best of {repeat}; pdfplumber once)")
+        result["text"] = bench_text(repeat, plumber=True,
+                                    plumber_skip={"un-unclos-1982-en.pdf"} if args.quick else set())
+        t = result["text"]
+        log(f"  total: raw {t['raw_total_s']}s, pipeline {t['pipeline_total_s']}s → x{t['pipeline_vs_raw']} "
+            f"(goal ≤ 1.5; median file x{t['pipeline_vs_raw_median_file']}); pdfplumber-only "
+            f"{t.get('plumber_total_s')}s → pipeline {t.get('plumber_vs_pipeline')}x faster (goal ≥ 30)")
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as d:
         tmp = Path(d)
-        if not args.no_ocr:
+        if "ocr" in parts:
             log("OCR")
             result["ocr"] = bench_ocr(ocr_pages, tmp, rounds=1 if args.quick else 2)
     result["machine"]["load_avg_end"] = os.getloadavg()

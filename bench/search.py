@@ -5,9 +5,10 @@
 
 A seeded generator makes realistic instruments (Vietnamese titles with transliterated party names,
 number, parties, dates, 5–25 articles of legal prose).  Reported per engine: p50/p95/max in ms over
-``--repeat`` runs of every query after warm-up.  "api" is ``GET /api/search`` through FastAPI's
-TestClient with the real router and the backend (the database re-check of ``search.service.public_search``
-is replaced by the bare backend call, since this bench has no database of 10k instruments).
+``--repeat`` runs of every query after warm-up.  "api" is ``GET /api/search`` over HTTP against
+the app served by uvicorn (``app.main:create_app``, search worker on) on a SQLite database holding the same
+instruments as public records: validation, backend, the database re-check of every hit, JSON — facets counted
+anew on every call ("api_facets_cached": the same queries repeated, answered from the server's facet cache).
 The last line printed is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -244,18 +245,109 @@ def fts_fn(con: sqlite3.Connection):
 # ----------------------------------------------------------------------------------- API path
 
 
-def api_fn(b: TantivyBackend):
-    from fastapi import FastAPI
-    from fastapi.testclient import TestClient
+def _free_port() -> int:
+    import socket
 
-    import search.router as router_mod
-    def public_search(query):  # no database in this bench (see docstring); facets computed every time
-        b._facet_cache.clear()
-        return b.search(query)
-    router_mod.public_search = public_search
-    app = FastAPI()
-    app.include_router(router_mod.router)
-    client = TestClient(app)
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def setup_api(data: Path, n: int, index_from: Path | None = None) -> float:
+    """A real deployment of the embedded defaults in ``data``: the SQLite database (migrated by ``init_db``)
+    holding the ``n`` generated instruments as public records (confirmed, unclassified, published, signed and
+    entered into force), and the tantivy index of the same instruments where the app looks for it. Returns the
+    seconds it took."""
+    import os
+
+    t = time.perf_counter()
+    os.environ["TREATYDB_DATA_DIR"] = str(data)
+    os.environ.pop("TREATYDB_DATABASE_URL", None)
+    from sqlalchemy import insert
+
+    from core.db import get_engine, init_db
+    from core.models import Instrument, InstrumentEvent, InstrumentParty
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    init_db()
+    engine = get_engine()
+    inst_rows, ev_rows, party_rows = [], [], []
+    for d in corpus(n):
+        signed = date.fromisoformat(d["signed_date"])
+        eif = date.fromisoformat(d["eif_date"]) if d["eif_date"] else signed + timedelta(days=30)
+        inst_rows.append({"id": d["instrument_id"], "family": d["family"], "title": d["title"], "titles": {},
+                          "instrument_type": d["instrument_type"], "number": d["number"],
+                          "danh_nghia": d["danh_nghia"], "signatory_level": d["signatory_level"],
+                          "bilateral": True, "field": d["field"], "signed_date": signed, "authentic_languages": [],
+                          "classification": "none", "publish": True, "is_draft_text": False,
+                          "record_state": "confirmed", "source": "import", "version": 1})
+        ev_rows.append({"instrument_id": d["instrument_id"], "type": "signed", "date": signed})
+        ev_rows.append({"instrument_id": d["instrument_id"], "type": "entered_into_force", "date": eif})
+        for pos, (code, name) in enumerate(zip(d["parties"], d["party_names"])):
+            party_rows.append({"instrument_id": d["instrument_id"], "position": pos, "code": code, "name": name,
+                               "kind": "state"})
+    with engine.begin() as con:
+        for model, rows in ((Instrument, inst_rows), (InstrumentEvent, ev_rows), (InstrumentParty, party_rows)):
+            for k in range(0, len(rows), 2000):
+                con.execute(insert(model.__table__), rows[k:k + 2000])
+    search_dir = get_settings().search_dir
+    if index_from is not None:  # the index already built for the backend timings: moved, not rebuilt
+        shutil.rmtree(search_dir, ignore_errors=True)
+        shutil.move(str(index_from), str(search_dir))
+    else:
+        b = TantivyBackend(str(search_dir))
+        b.rebuild(corpus(n))
+        b.close()
+    get_settings.cache_clear()
+    return time.perf_counter() - t
+
+
+class ApiServer:
+    """``uvicorn app.main:create_app`` (one worker process, the search worker thread on, as ``treatydb serve``
+    runs it) on a free port, with the data directory of :func:`setup_api`."""
+
+    def __init__(self, data: Path):
+        import os
+
+        self.port = _free_port()
+        env = dict(os.environ, TREATYDB_DATA_DIR=str(data), TREATYDB_REGISTRAR_TOKEN="bench-token")
+        env.pop("TREATYDB_DATABASE_URL", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
+            cwd=REPO, env=env)
+        import httpx
+
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+        deadline = time.time() + 120
+        while True:
+            try:
+                if self.client.get("/api/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self.client.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def api_fn(server: ApiServer, cold: bool = True):
+    """``GET /api/search`` over HTTP (keep-alive) against the running app: router, validation, the backend,
+    the database re-check of every hit (``search.service.public_search``) and the JSON response. ``cold``: each
+    call carries a different ``signed_from`` before every generated date (1900-01-01 plus a counter), so the
+    server's facet cache (per query and index version) never answers — every call counts its facets anew."""
+    client = server.client
+    counter = iter(range(10**9))
+    checked: set[str] = set()
 
     def run(item):
         q, kw = item
@@ -266,11 +358,17 @@ def api_fn(b: TantivyBackend):
         rng = (kw.get("date_ranges") or {}).get("signed")
         if rng:
             params += [("signed_from", f"{rng[0]}-01-01"), ("signed_to", f"{rng[1]}-12-31")]
+        elif cold:
+            params.append(("signed_from", (date(1900, 1, 1) + timedelta(days=next(counter) % 20000)).isoformat()))
         if kw.get("sort"):
             params.append(("sort", kw["sort"]))
-        r = client.get("/api/search", params=params)
+        r = client.get("/api/search", params=params)  # the timed part ends when the whole response has arrived
         assert r.status_code == 200, r.text
-        return r.json()["total"]
+        if q not in checked:  # (the client's JSON parsing is not the server's latency: checked once per query)
+            body = r.json()
+            assert len(body["hits"]) == min(20, body["total"]), "the database re-check dropped hits"
+            checked.add(q)
+        return len(r.content)
     return run
 
 
@@ -328,25 +426,31 @@ def main() -> None:
         out["backend_facets_cached"] = timing(backend_fn(b, cold=False), QUERIES, args.repeat)
         out["raw_tantivy"] = timing(raw_tantivy_fn(b), QUERIES, args.repeat)
         out["raw_equivalent"] = timing(raw_equivalent_fn(b), QUERIES, args.repeat)
-        out["api"] = timing(api_fn(b), QUERIES, args.repeat)
-        out["api_vs_raw_p95"] = round(out["api"]["p95_ms"] / max(out["raw_tantivy"]["p95_ms"], 1e-6), 2)
-        out["api_vs_raw_equivalent_p95"] = round(
-            out["api"]["p95_ms"] / max(out["raw_equivalent"]["p95_ms"], 1e-6), 2)
         per_query = {}
         fn = backend_fn(b)
         for item in QUERIES:
             per_query[item[0] or "<empty>"] = timing(fn, [item], max(3, args.repeat // 2))["p50_ms"]
         out["backend_p50_per_query_ms"] = per_query
-        print(f"backend {out['backend']}\nraw     {out['raw_tantivy']}\nraw_eq  {out['raw_equivalent']}\n"
-              f"api     {out['api']}", flush=True)
         b.close()
+        out["memory_n"] = rss_probe(tmp / "tantivy", 3)
+        out["api_setup_s"] = round(setup_api(tmp / "api", args.n, index_from=tmp / "tantivy"), 1)
+        server = ApiServer(tmp / "api")
+        try:
+            out["api"] = timing(api_fn(server), QUERIES, args.repeat)
+            out["api_facets_cached"] = timing(api_fn(server, cold=False), QUERIES, args.repeat)
+        finally:
+            server.close()
+        out["api_vs_raw_p95"] = round(out["api"]["p95_ms"] / max(out["raw_tantivy"]["p95_ms"], 1e-6), 2)
+        out["api_vs_raw_equivalent_p95"] = round(
+            out["api"]["p95_ms"] / max(out["raw_equivalent"]["p95_ms"], 1e-6), 2)
+        print(f"backend {out['backend']}\nraw     {out['raw_tantivy']}\nraw_eq  {out['raw_equivalent']}\n"
+              f"api     {out['api']}\napi (facets cached) {out['api_facets_cached']}", flush=True)
         con, fts_s = build_fts(tmp / "fts.sqlite3", args.n)
         out["fts5_build_s"] = round(fts_s, 2)
         out["fts5_disk_mb"] = round((tmp / "fts.sqlite3").stat().st_size / 1e6, 1)
         out["fts5"] = timing(fts_fn(con), QUERIES, max(3, args.repeat // 4))
         con.close()
         print(f"fts5    {out['fts5']} (build {fts_s:.1f} s)", flush=True)
-        out["memory_n"] = rss_probe(tmp / "tantivy", 3)
         if args.big:
             shutil.rmtree(tmp / "tantivy", ignore_errors=True)
             gc.collect()
@@ -356,11 +460,17 @@ def main() -> None:
             print(f"big: built {args.big} in {big_s:.1f} s, {out['big']['disk_mb']} MB", flush=True)
             out["big"]["backend"] = timing(backend_fn(bb), QUERIES, max(3, args.repeat // 4))
             out["big"]["raw_equivalent"] = timing(raw_equivalent_fn(bb), QUERIES, max(3, args.repeat // 4))
-            out["big"]["api"] = timing(api_fn(bb), QUERIES, max(3, args.repeat // 4))
             out["big"]["raw_tantivy"] = timing(raw_tantivy_fn(bb), QUERIES, max(3, args.repeat // 4))
             bb.close()
             out["big"]["memory"] = rss_probe(tmp / "big", 1)
-            print(f"big backend {out['big']['backend']}", flush=True)
+            shutil.rmtree(tmp / "api", ignore_errors=True)
+            out["big"]["api_setup_s"] = round(setup_api(tmp / "api", args.big, index_from=tmp / "big"), 1)
+            server = ApiServer(tmp / "api")
+            try:
+                out["big"]["api"] = timing(api_fn(server), QUERIES, max(3, args.repeat // 4))
+            finally:
+                server.close()
+            print(f"big backend {out['big']['backend']}\nbig api     {out['big']['api']}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "tcvn3_to_unicode",
@@ -125,6 +126,7 @@ _SYL_RE = re.compile(
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
+@lru_cache(maxsize=65536)
 def is_vietnamese_syllable(word: str) -> bool:
     """True for a well-formed Vietnamese syllable (case-insensitive, any tone, at most one tone mark)."""
     w = unicodedata.normalize("NFD", word.lower())
@@ -149,21 +151,28 @@ def vietnamese_syllable_ratio(text: str, only_non_ascii: bool = True) -> float:
 
 
 _VN_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+_UNI_VN = set("ăĂđĐơƠưƯĩĨũŨ") | {chr(c) for c in range(0x1EA0, 0x1EFA)}
+_LEFTOVER = {chr(c) for c in range(0xA1, 0x100)} - _VN_LATIN1
 
 
-def _legacy_counts(text: str) -> tuple[int, int, int]:
-    tc = sum(1 for ch in text if ch in _TCVN3_ONLY)
-    vni = sum(1 for ch in text if ch in _VNI_MARKERS)
-    uni = sum(1 for ch in text if "\u1ea0" <= ch <= "\u1ef9" or ch in "ăĂđĐơƠưƯĩĨũŨ")
-    return tc, vni, uni
+def _count_in(text: str, chars: set[str], members: set[str] | frozenset[str]) -> int:
+    """Occurrences in ``text`` of the characters of ``members`` (``chars`` = set(text)); C-speed counting."""
+    return sum(text.count(c) for c in chars & members)
+
+
+def _legacy_counts(text: str, chars: set[str] | None = None) -> tuple[int, int, int]:
+    chars = set(text) if chars is None else chars
+    return (_count_in(text, chars, _TCVN3_ONLY), _count_in(text, chars, _VNI_MARKERS),
+            _count_in(text, chars, _UNI_VN))
 
 
 def detect_legacy(text: str) -> str | None:
     """Return "tcvn3", "vni" or None (already Unicode / not Vietnamese) by character frequency."""
     if not text or text.isascii():
         return None
-    tc, vni, uni = _legacy_counts(text)
-    letters = sum(1 for ch in text if ch.isalpha()) or 1
+    chars = set(text)
+    tc, vni, uni = _legacy_counts(text, chars)
+    letters = sum(text.count(c) for c in chars if c.isalpha()) or 1
     if uni > 0.02 * letters:
         return None  # genuine Unicode Vietnamese letters dominate
     if max(tc, vni) < 2:
@@ -174,7 +183,7 @@ def detect_legacy(text: str) -> str | None:
         if count < 2:
             continue
         converted = conv(text)
-        leftover = sum(1 for ch in converted if "\u00a0" < ch <= "\u00ff" and ch not in _VN_LATIN1)
+        leftover = _count_in(converted, set(converted), _LEFTOVER)
         score = vietnamese_syllable_ratio(converted) - leftover / letters
         if score > best_score and score >= 0.5:
             best, best_score = name, score

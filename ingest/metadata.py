@@ -176,6 +176,54 @@ def find_dates(text: str) -> list[DateMention]:
     return dedup
 
 
+class LazyDates:
+    """The date mentions of a text, found where a finder asks for them (a window after a "Done at" clause, an
+    entry-into-force sentence) rather than over the whole text, which costs a tenth of a second on a
+    500,000-character convention; ``all()`` finds them everywhere, once, when a finder needs every mention."""
+
+    _PAD = 240  # more than the longest date form (a date in words after "day of"): regions reach this far
+
+    def __init__(self, text: str, mentions: list[DateMention] | None = None) -> None:
+        self.text = text
+        self._all = mentions
+        self._asked = 0  # characters read by window searches so far
+
+    def all(self) -> list[DateMention]:
+        if self._all is None:
+            self._all = find_dates(self.text)
+        return self._all
+
+    def starting_in(self, a: int, b: int) -> list[DateMention]:
+        """The mentions that start at offsets a <= start < b (as ``find_dates(text)`` finds them)."""
+        if self._all is not None:
+            i = bisect.bisect_left(self._all, a, key=_mention_start)
+            out = []
+            while i < len(self._all) and self._all[i].start < b:
+                out.append(self._all[i])
+                i += 1
+            return out
+        text = self.text
+        lo = max(0, a - self._PAD)
+        hi = min(len(text), b + self._PAD)
+        self._asked += hi - lo
+        if self._asked > len(text) // 2 + 20_000:
+            # windows asked for everywhere (thousands of "Done at …" lines): find every mention once instead
+            self.all()
+            return self.starting_in(a, b)
+        found = find_dates(text[lo:hi])
+        out = []
+        for d in found:
+            if a <= d.start + lo < b:
+                d.start += lo
+                d.end += lo
+                out.append(d)
+        return out
+
+
+def _mention_start(m: DateMention) -> int:
+    return m.start
+
+
 EIF_RULES = ("on_signature", "on_date", "on_last_notification", "n_days_after_last_notification",
              "n_days_after_deposit", "other")
 
@@ -752,22 +800,15 @@ def _clean_place(p: str | None) -> str | None:
     return nfc(p)
 
 
-def _date_after(mentions: list[DateMention], pos: int, window: int = 160) -> DateMention | None:
-    """The first mention starting in [pos, pos + window] (``mentions`` in text order, as ``find_dates`` gives
-    them: a binary search, not a scan — this runs once per signature clause)."""
-    i = bisect.bisect_left(mentions, pos, key=_mention_start)
-    if i < len(mentions) and mentions[i].start <= pos + window:
-        return mentions[i]
-    return None
-
-
-def _mention_start(m: DateMention) -> int:
-    return m.start
+def _date_after(mentions: LazyDates, pos: int, window: int = 160) -> DateMention | None:
+    """The first mention starting in [pos, pos + window]."""
+    found = mentions.starting_in(pos, pos + window + 1)
+    return found[0] if found else None
 
 
 def _confirm_noisy(best: DateMention, mentions: list[DateMention]) -> tuple[date | None, float]:
     """A date read through OCR noise: look for other mentions of the same month/year."""
-    same = [m for m in mentions if m is not best and m.value.year == best.value.year
+    same = [m for m in mentions if m.start != best.start and m.value.year == best.value.year
             and m.value.month == best.value.month]
     clean = [m for m in same if not m.noisy]
     if any(m.value == best.value for m in clean):
@@ -780,8 +821,9 @@ def _confirm_noisy(best: DateMention, mentions: list[DateMention]) -> tuple[date
     return best.value, 0.4
 
 
-def find_signature(text: str, mentions: list[DateMention] | None = None) -> _Signature:
-    mentions = mentions if mentions is not None else find_dates(text)
+def find_signature(text: str, mentions: list[DateMention] | LazyDates | None = None) -> _Signature:
+    if not isinstance(mentions, LazyDates):
+        mentions = LazyDates(text, mentions)
     cands: list[tuple[float, int, DateMention, str | None]] = []
     for rx, keys, base in ((_DONE_EN, _DONE_EN_KEYS, 0.92), (_DONE_VI, _DONE_VI_KEYS, 0.92)):
         for m in _finditer_from(rx, keys, text):
@@ -822,7 +864,7 @@ def find_signature(text: str, mentions: list[DateMention] | None = None) -> _Sig
     base, _, dm, place = cands[0]
     value, conf = dm.value, base
     if dm.noisy:
-        value, conf = _confirm_noisy(dm, mentions)
+        value, conf = _confirm_noisy(dm, mentions.all())
     place_c = _clean_place(place)
     return _Signature(value, place_c, conf, base if place_c else 0.6, dm.noisy)
 
@@ -963,11 +1005,11 @@ def _classify_eif(s: str, mentions: list[DateMention]) -> tuple[str, int | None,
     return "other", None, None
 
 
-def find_entry_into_force(text: str, signed: date | None, mentions: list[DateMention] | None = None
-                          ) -> tuple[dict, float]:
-    """{rule, days, date} and a confidence. ``rule`` None when no clause is found."""
+def find_entry_into_force(text: str, signed: date | None, mentions: object = None) -> tuple[dict, float]:
+    """{rule, days, date} and a confidence. ``rule`` None when no clause is found. (``mentions`` is not used:
+    the dates are read in the clauses' own sentences of the re-flowed text.)"""
     text = _flow(text)
-    mentions = find_dates(text)
+    mentions = LazyDates(text)
     lines = _lines(text)
     # character offsets of the entry-into-force articles
     eif_zone: list[tuple[int, int]] = []
@@ -1002,7 +1044,7 @@ def find_entry_into_force(text: str, signed: date | None, mentions: list[DateMen
         if not any_subject and not in_zone:
             continue
         # "… the rights and obligations … entry into force of this Agreement" style: require the verb after subject
-        ms = [m for m in mentions if start <= m.start < start + len(s)]
+        ms = mentions.starting_in(start, start + len(s))
         rule, days, d = _classify_eif(s, ms)
         if rule == "on_date" and re.search(r"\b(?:until|prior to|before|trước|sau năm|following|after)\b", low[:low.find(ms[0].raw.lower()) if ms else 0]):
             continue
@@ -1127,15 +1169,21 @@ _DRAFT_LINE = re.compile(r"^\s*[\(\[]?\s*(?:dự\s*thảo|du\s*thao|draft|projet
                          r"\s*[\)\]]?\s*[:.]?\s*$", re.IGNORECASE)
 
 
+_DRAFT_WORD = re.compile(r"d[ựu]\s*th[ảa]o|draft|projet")  # searched in the lower-cased text (C-speed)
+
+
 def detect_draft(*texts: str) -> bool:
     """A "DỰ THẢO"/"DRAFT" mark: a line of its own (any case), or the upper-case word anywhere."""
     for t in texts:
         if not t:
             continue
+        t = unicodedata.normalize("NFC", t)
+        if _DRAFT_WORD.search(t.lower()) is None:  # every form of the mark holds one of these words
+            continue
         for ln in t.split("\n"):
             if len(ln) <= 40 and _DRAFT_LINE.match(ln):
                 return True
-        if re.search(r"\bDỰ\s*THẢO\b|\bDRAFT\b", unicodedata.normalize("NFC", t)):
+        if re.search(r"\bDỰ\s*THẢO\b|\bDRAFT\b", t):
             return True
     return False
 
@@ -1172,7 +1220,7 @@ def _extract_metadata(text: str, *, extra_text: str, properties: dict | None, qu
         return md
     md.language = guess_language(text)
     md.confidence["language"] = 0.9 if md.language else 0.3
-    mentions = find_dates(text)
+    mentions = LazyDates(text)
 
     from ingest.notices import is_notice, parse_notice
 

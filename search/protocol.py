@@ -17,7 +17,7 @@ DB→document builder) and answers :class:`SearchQuery` objects with a
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Protocol, runtime_checkable
 
@@ -94,7 +94,12 @@ class SearchHit:
     matched_article: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # (``dataclasses.asdict`` deep-copies recursively: ten times slower on a page of highlighted hits)
+        return {"id": self.id, "instrument_id": self.instrument_id, "title": self.title, "family": self.family,
+                "instrument_type": self.instrument_type, "parties": list(self.parties),
+                "signed_date": self.signed_date, "eif_date": self.eif_date, "score": self.score,
+                "highlights": {k: list(v) for k, v in self.highlights.items()},
+                "matched_article": self.matched_article}
 
 
 @dataclass

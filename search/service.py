@@ -138,21 +138,9 @@ def reindex(backend=None, *, as_of: date | None = None) -> int:
 
 def public_ids(session: Session, as_of: date | None = None) -> set[str]:
     """Ids of the records that may be public, computed in bulk (no documents built)."""
-    from core.models import InstrumentEvent
-    from core.service import is_public
+    from core.service import public_instrument_ids
 
-    cands = list(session.exec(select(Instrument).where(Instrument.classification == "none",
-                                                       Instrument.publish.is_(True),
-                                                       Instrument.record_state == "confirmed",
-                                                       Instrument.is_draft_text.is_(False))))
-    if not cands:
-        return set()
-    by_inst: dict[int, list] = {}
-    ids = [i.id for i in cands]
-    for k in range(0, len(ids), 900):
-        for e in session.exec(select(InstrumentEvent).where(InstrumentEvent.instrument_id.in_(ids[k:k + 900]))):
-            by_inst.setdefault(e.instrument_id, []).append(e)
-    return {doc_id(i.id) for i in cands if is_public(i, by_inst.get(i.id, []), as_of)}
+    return {doc_id(i) for i in public_instrument_ids(session, as_of)}
 
 
 def quick_check(backend=None) -> dict:
@@ -191,22 +179,16 @@ def check_consistency(backend=None, *, repair: bool = True, as_of: date | None =
 
 def public_search(query, backend=None):
     """Search, then re-check every hit against the database: a record that is no longer public never leaves."""
-    from core.models import InstrumentEvent
-    from core.service import is_public
+    from core.service import public_instrument_ids
 
     backend = backend or get_backend()
     result = backend.search(query)
     kept = []
     ids = [instrument_id_of(h.id) for h in result.hits]
     with Session(get_engine()) as session:
-        insts = {i.id: i for i in session.exec(select(Instrument).where(Instrument.id.in_(ids)))} if ids else {}
-        evs: dict[int, list] = {}
-        if ids:  # two queries for the whole page, not two per hit
-            for e in session.exec(select(InstrumentEvent).where(InstrumentEvent.instrument_id.in_(ids))):
-                evs.setdefault(e.instrument_id, []).append(e)
+        public = public_instrument_ids(session, among=ids)  # two queries for the whole page, not two per hit
         for h, iid in zip(result.hits, ids):
-            inst = insts.get(iid)
-            if inst is not None and is_public(inst, evs.get(iid, [])):
+            if iid in public:
                 kept.append(h)
             else:
                 session.add(SearchOutbox(instrument_id=iid))
@@ -228,7 +210,9 @@ class SearchWorker(threading.Thread):
         self.quick_every = quick_every
         self._last_quick = 0.0
         self._halt = threading.Event()
-        self._last_check = 0.0
+        # the full check (documents built for every public record) first runs after ``check_every``: at start the
+        # ids-only quick check, due at once, finds what is missing or extra
+        self._last_check = time.monotonic()
 
     def stop(self) -> None:
         self._halt.set()

@@ -20,6 +20,7 @@ import re
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -208,6 +209,20 @@ def to_tantivy_doc(doc: dict) -> tantivy.Document:
     if ed is not None:
         d.add_integer("eif_day", ed)
     return d
+
+
+_FACET_POOL: ThreadPoolExecutor | None = None
+_FACET_POOL_LOCK = threading.Lock()
+
+
+def _facet_pool() -> ThreadPoolExecutor:
+    """Threads that compute facet counts while the searching thread reads and highlights the page."""
+    global _FACET_POOL
+    with _FACET_POOL_LOCK:
+        if _FACET_POOL is None:
+            _FACET_POOL = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2)),
+                                             thread_name_prefix="tantivy-facets")
+        return _FACET_POOL
 
 
 class TantivyBackend:
@@ -488,10 +503,17 @@ class TantivyBackend:
             while len(cur.clauses) > 1:  # like Meilisearch's matchingStrategy "last"
                 cur = cur.without_last()
                 attempts.append(cur)
+        facet_job: tuple[Any, Any] | None = None  # (future, key) of the facet counts being computed alongside
         try:
             for n, pq in enumerate(attempts):
                 tq = self._text_query(pq)
                 full = self._combine(tq, filt)
+                if q.facets:
+                    # the facet aggregation is a second pass over the same matches: it runs in another thread
+                    # (tantivy releases the GIL) while this one searches and highlights the page
+                    key = self._facet_key(q, pq)
+                    if key not in self._facet_cache:
+                        facet_job = (_facet_pool().submit(self._facets, searcher, full, q.facets), key)
                 sort = q.sort
                 if sort == "relevance" and pq.empty:
                     sort = "signed_desc"
@@ -507,16 +529,28 @@ class TantivyBackend:
                 total = res.count or 0
                 if total > 0 or n == len(attempts) - 1:
                     break
-            facets = self._cached_facets(searcher, full, q, pq) if q.facets else {}
+                if facet_job is not None:  # this attempt found nothing: its facets are not wanted
+                    facet_job[0].cancel()
+                    facet_job = None
             hl = Highlighter(pq, self.snippet_chars) if not pq.empty else None
             if hl is not None and hl.fuzzy and res.hits:
                 hl.use_expansions(self._expansions(searcher, pq))
             hits = [self._hit(searcher, addr, score if sort == "relevance" else 0.0, hl)
                     for score, addr in res.hits]
+            facets: dict[str, dict[str, int]] = {}
+            if q.facets:
+                if facet_job is not None:
+                    computed = facet_job[0].result()
+                    facet_job = None
+                    self._remember_facets(key, computed)
+                facets = self._cached_facets(searcher, full, q, pq)
         except SearchBackendError:
             raise
         except Exception as e:  # noqa: BLE001
             raise SearchBackendError(f"tantivy search failed for {q.q!r}: {e}") from e
+        finally:
+            if facet_job is not None:  # an error on the way: do not leave the aggregation running unseen
+                facet_job[0].cancel()
         return SearchResult(hits=hits, total=int(total), facets=facets, page=q.page, per_page=q.per_page)
 
     # ------------------------------------------------------------------ query building
@@ -652,17 +686,23 @@ class TantivyBackend:
         return out
 
     # ------------------------------------------------------------------ results
+    def _facet_key(self, q: SearchQuery, pq: ParsedQuery) -> tuple:
+        return (self._version, self._gen, repr(pq.clauses), pq.body_typos,
+                repr(sorted((k, q.filter_values(k)) for k in q.filters)),
+                repr(sorted((k, tuple(str(x) for x in v)) for k, v in q.date_ranges.items())), tuple(q.facets))
+
+    def _remember_facets(self, key: tuple, facets: dict[str, dict[str, int]]) -> None:
+        if len(self._facet_cache) >= 256:
+            self._facet_cache.clear()
+        self._facet_cache[key] = facets
+
     def _cached_facets(self, searcher: tantivy.Searcher, full: Query, q: SearchQuery, pq: ParsedQuery):
         """Facets are the same on every page of a query: computed once per index version."""
-        key = (self._version, self._gen, repr(pq.clauses), pq.body_typos,
-               repr(sorted((k, q.filter_values(k)) for k in q.filters)),
-               repr(sorted((k, tuple(str(x) for x in v)) for k, v in q.date_ranges.items())), tuple(q.facets))
+        key = self._facet_key(q, pq)
         hit = self._facet_cache.get(key)
         if hit is None:
             hit = self._facets(searcher, full, q.facets)
-            if len(self._facet_cache) >= 256:
-                self._facet_cache.clear()
-            self._facet_cache[key] = hit
+            self._remember_facets(key, hit)
         return {k: dict(v) for k, v in hit.items()}
 
     def _facets(self, searcher: tantivy.Searcher, query: Query, names: list[str]) -> dict[str, dict[str, int]]:
@@ -706,20 +746,23 @@ def highlight_doc(hl: Highlighter, src: dict, joined: str = "", folded: str = ""
                   ) -> tuple[dict[str, list[str]], str | None]:
     """Highlights per field (<mark>) and the label of the article that matched best."""
     out: dict[str, list[str]] = {}
-
-    def add(key: str, values: Iterable[Any]) -> None:
-        marks = [m for m in (hl.mark(str(v)) for v in values if v) if m]
+    fields: list[tuple[str, str]] = []  # (key, text): every short field, marked in one pass
+    for key, values in (("title", [src.get("title")]), ("titles_other", src.get("titles_other") or []),
+                        ("number", [src.get("number")]), ("acronyms", src.get("acronyms") or []),
+                        ("party_names", src.get("party_names") or []),
+                        ("instrument_type", [src.get("instrument_type")])):
+        fields.extend((key, str(v)) for v in values if v)
+    for (key, _), marked in zip(fields, hl.mark_many([t for _, t in fields])):
+        if marked:
+            out.setdefault(key, []).append(marked)
+    if "party_names" not in out:  # an alias is shown only when no official name matched
+        aliases = [str(v) for v in src.get("party_aliases") or [] if v]
+        marks = [m for m in hl.mark_many(aliases) if m]
         if marks:
-            out[key] = marks
-
-    add("title", [src.get("title")])
-    add("titles_other", src.get("titles_other") or [])
-    add("number", [src.get("number")])
-    add("acronyms", src.get("acronyms") or [])
-    add("party_names", src.get("party_names") or [])
-    if "party_names" not in out:
-        add("party_aliases", src.get("party_aliases") or [])
-    add("instrument_type", [src.get("instrument_type")])
+            out["party_aliases"] = marks
+    if out:  # the fields in a fixed order
+        order = ("title", "titles_other", "number", "acronyms", "party_names", "party_aliases", "instrument_type")
+        out = {k: out[k] for k in order if k in out}
     if joined:
         if len(folded) != len(joined):
             folded = fold_same_len(joined)

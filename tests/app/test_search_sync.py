@@ -185,6 +185,9 @@ def test_property_search_returns_only_public_records(env, records, edits):
         assert got_raw == expected
         got_api = {h.id for h in public_search(SearchQuery(q="hợp tác", per_page=1000)).hits} & {f"i{i}" for i in models}
         assert got_api == expected
+        # the worker's bulk id check (column queries, no ORM objects) agrees with the oracle too
+        from search.service import public_ids
+        assert public_ids(s) & {f"i{i}" for i in models} == expected
 
 
 def test_lost_or_outdated_index_is_rebuilt_from_the_database_on_open(client, auth, env):

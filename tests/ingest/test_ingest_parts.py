@@ -198,6 +198,8 @@ SYNTHETIC_PAGES = [
     "(cid:54)(cid:1250) CÔNG (cid:55)(cid:43) HÒA XÃ", "Text with\x01control\x02chars\x03and more words here ok",
     "Hiệp định này có hiệu lực kể từ ngày ký. Làm tại Hà Nội ngày 22 tháng 11 năm 1994.",
     "The Parties — having agreed — shall co‑operate “in good faith” … § 3 ¶ 2 ½",
+    "L¶Accord s¶applique aux zones situées au-delà de la juridiction nationale, d¶un commun accord § 4",
+    "a¶b¶c¶d¶e¶f¶g¶h¶i¶j¶k¶l¶m¶n¶o¶p¶ †x‡y mots français très ordinaires ici",
 ]
 
 
@@ -244,21 +246,22 @@ def test_ocr_runs_pages_in_parallel_and_keeps_page_order(tmp_path, monkeypatch):
     live = {"now": 0, "max": 0}
     lock = threading.Lock()
 
-    def fake_render(p, index, dpi, extra_rotation=0):
-        return f"page-{index}".encode()
+    def fake_render(p, index, dpi, dest, extra_rotation=0):
+        dest.write_text(f"page-{index}")
+        return dest
 
-    def fake_ocr(png, langs, timeout=180.0, psm=3):
+    def fake_ocr(image, langs, timeout=180.0, psm=3):
         with lock:
             live["now"] += 1
             live["max"] = max(live["max"], live["now"])
         time.sleep(0.05)
         with lock:
             live["now"] -= 1
-        return f"Đây là trang {png.decode()} của văn bản đã được nhận dạng bằng OCR.", 0.9, None
+        return f"Đây là trang {image.read_text()} của văn bản đã được nhận dạng bằng OCR.", 0.9, None
 
     monkeypatch.setattr(pdfmod, "ocr_available", lambda: True)
     monkeypatch.setattr(pdfmod, "tesseract_languages", lambda: frozenset({"vie", "eng", "osd"}))
-    monkeypatch.setattr(pdfmod, "_render_png", fake_render)
+    monkeypatch.setattr(pdfmod, "_render_page", fake_render)
     monkeypatch.setattr(pdfmod, "ocr_image", fake_ocr)
     # every page: "x" alone is an empty text layer with a text object → OCR
     res = pdfmod.extract_pdf(path, ocr_workers=3)

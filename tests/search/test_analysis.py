@@ -65,3 +65,33 @@ def test_best_article_and_snippet():
     assert label == "Điều 3" and snip.startswith("…") and snip.endswith("…") and "<mark>đầu</mark>" in snip
     assert len(snip) < 400
     assert Highlighter(parse("zzz")).best_article(arts) == (None, None)
+
+
+FIELD_TEXTS = ["Hiệp định giữa Chính phủ Việt Nam và Cộng hòa Ca-dắc-xtan về miễn thị thực",
+               "Agreement between Viet Nam and Kazakhstan", "108/2016/QH13", "", "EVFTA", "Cadắcxtan <b>",
+               "thỏa thuận hợp tác đầu tư", "đấu tư và đầu tư", "hiệp", "định thư"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(q=st.sampled_from(['"hợp tác đầu tư"', "Ca-dắc-xtan", "Kazakstan", "hiep dinh", "108/2016/QH13", "mie",
+                          "đầu tư", "thoa thuan hop", "evfta", "hiệp định thư", "b"]),
+       texts=st.lists(st.sampled_from(FIELD_TEXTS), min_size=1, max_size=8))
+def test_mark_many_equals_mark_one_by_one(q, texts):
+    """The batched highlighting of a hit's short fields (one fold, one scan) gives what marking each field
+    alone gives: no match runs from one field into the next."""
+    hl = Highlighter(parse(q))
+    assert hl.mark_many(texts) == [hl.mark(t) for t in texts]
+
+
+def test_best_chunk_picks_the_first_article_matching_every_word():
+    hl = Highlighter(parse("miễn thị thực ngoại giao"))
+    arts = [{"label": "Điều 1", "text": "miễn thị thực"}, {"label": "Điều 2", "text": "hộ chiếu ngoại giao"},
+            {"label": "Điều 3", "text": "miễn thị thực cho hộ chiếu ngoại giao"},
+            {"label": "Điều 4", "text": "miễn thị thực ngoại giao, miễn thị thực ngoại giao, miễn thị thực"}]
+    label, snippet = hl.best_article(arts)
+    assert label == "Điều 3"
+    assert snippet == "<mark>miễn</mark> <mark>thị</mark> <mark>thực</mark> cho hộ chiếu <mark>ngoại</mark> <mark>giao</mark>"
+    # no article has every word: the one with the most words, then most matches, then the first
+    hl2 = Highlighter(parse("miễn ngoại hiệp"))
+    assert hl2.best_article(arts[:2] + [{"label": "Điều 9", "text": "ngoại ngoại"}])[0] == "Điều 9"
+    assert hl2.best_article(arts[:2] + [{"label": "Điều 9", "text": "ngoại"}])[0] == "Điều 1"
