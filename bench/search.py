@@ -265,11 +265,12 @@ def setup_api(data: Path, n: int, index_from: Path | None = None) -> float:
     os.environ.pop("TREATYDB_DATABASE_URL", None)
     from sqlalchemy import insert
 
-    from core.db import get_engine, init_db
+    from core.db import get_engine, init_db, reset_engine
     from core.models import Instrument, InstrumentEvent, InstrumentParty
     from core.settings import get_settings
 
     get_settings.cache_clear()
+    reset_engine()  # (an engine of an earlier run may still point at a removed database file)
     init_db()
     engine = get_engine()
     inst_rows, ev_rows, party_rows = [], [], []
@@ -299,6 +300,7 @@ def setup_api(data: Path, n: int, index_from: Path | None = None) -> float:
         b = TantivyBackend(str(search_dir))
         b.rebuild(corpus(n))
         b.close()
+    reset_engine()
     get_settings.cache_clear()
     return time.perf_counter() - t
 
@@ -463,6 +465,8 @@ def main() -> None:
             out["big"]["raw_tantivy"] = timing(raw_tantivy_fn(bb), QUERIES, max(3, args.repeat // 4))
             bb.close()
             out["big"]["memory"] = rss_probe(tmp / "big", 1)
+            print(f"big backend {out['big']['backend']}\nbig raw_eq  {out['big']['raw_equivalent']}\n"
+                  f"big memory  {out['big']['memory']}", flush=True)
             shutil.rmtree(tmp / "api", ignore_errors=True)
             out["big"]["api_setup_s"] = round(setup_api(tmp / "api", args.big, index_from=tmp / "big"), 1)
             server = ApiServer(tmp / "api")
@@ -470,7 +474,7 @@ def main() -> None:
                 out["big"]["api"] = timing(api_fn(server), QUERIES, max(3, args.repeat // 4))
             finally:
                 server.close()
-            print(f"big backend {out['big']['backend']}\nbig api     {out['big']['api']}", flush=True)
+            print(f"big api     {out['big']['api']}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -231,10 +231,14 @@ def ocr_image(image: bytes | os.PathLike | str, langs: str, timeout: float = 180
 # PDF
 
 
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+\n")
+
+
 def _clean(s: str) -> str:
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-").replace("\x02", "-")
     s = s.replace("\u00ad", "")
-    s = re.sub(r"[ \t\u00a0]+\n", "\n", s)
+    if " \n" in s or "\t\n" in s or "\u00a0\n" in s:
+        s = _TRAILING_SPACE.sub("\n", s)
     return unicodedata.normalize("NFC", s).strip()
 
 
@@ -382,10 +386,11 @@ def gate(text: str, lang_hint: str | None = None) -> Quality:
     score = max(0.0, 1.0 - 2.5 * min(1.0, (ctrl + odd_between) / max(1, letters)))
     if score < USABLE:
         return assess(text, lang_hint)
-    long_words = len(_LONG_RE.findall(text))
-    doubled = len(_DOUBLED_RE.findall(text)) if long_words else 0
-    if long_words and doubled / long_words > 0.2:
-        return assess(text, lang_hint)
+    doubled = len(_DOUBLED_RE.findall(text))
+    if doubled:  # (the words are counted only where doubled letters were seen)
+        long_words = len(_LONG_RE.findall(text))
+        if long_words and doubled / long_words > 0.2:
+            return assess(text, lang_hint)
     dom = "latin" if letters else None
     if dom == "latin" and letters > 40:
         sample = text[:20000]
