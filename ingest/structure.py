@@ -538,9 +538,18 @@ def split(text: str) -> Structure:
                              if i not in toc and not _PAGE_NO_RE.match(ln.strip())).strip()
         st.preamble = pre_text or None
 
+    # for each head, the line of the next annex / instrument / integral-part head after it (one backward pass:
+    # a text of thousands of "DONE at" lines must not look ahead from every one of them)
+    next_block = [n_lines] * len(heads)
+    nb = n_lines
+    for j in range(len(heads) - 1, -1, -1):
+        next_block[j] = nb
+        if heads[j].kind in ("annex", "instrument", "integral"):
+            nb = heads[j].line
     chapter: str | None = None
     in_annex = False
     final_parts: list[str] = []
+    testimonium_end = -1
     for idx, h in enumerate(heads):
         nxt = heads[idx + 1].line if idx + 1 < len(heads) else n_lines
         if h.kind == "instrument":
@@ -566,16 +575,16 @@ def split(text: str) -> Structure:
         if h.kind == "testimonium":
             if in_annex:
                 continue
+            if h.line < testimonium_end:
+                continue  # a later head inside the block taken (a second "DONE at" line after "IN WITNESS")
             # up to the next annex, instrument or the end (signature block included)
-            end = next((x.line for x in heads[idx + 1:] if x.kind in ("annex", "instrument", "integral")),
-                       n_lines)
+            end = next_block[idx]
+            testimonium_end = end
             final_parts.append(body(h.line, end))
-            # later heads before ``end`` (a second "DONE at" line) are inside this block
             continue
         if h.kind == "annex" or h.kind == "integral":
             in_annex = True
-            end = next((x.line for x in heads[idx + 1:] if x.kind in ("annex", "instrument", "integral")),
-                       n_lines)
+            end = next_block[idx]
             title = h.rest or _chapter_title(stripped, _Head("chapter", h.line), heads_at) or None
             st.annexes.append({"label": h.label, "title": title, "text": body(h.line + 1, end)})
             continue

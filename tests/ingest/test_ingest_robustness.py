@@ -65,6 +65,16 @@ def test_many_dated_lines_metadata_is_not_quadratic():
     assert int(n) == 60000 and signed == "2000-01-01"
 
 
+def test_many_testimonium_lines_structure_is_not_quadratic():
+    # every line is a "DONE at" head: each one used to look ahead over all later heads and cut a block to the
+    # end of the text (60,000 lines: minutes); the lines after the first are inside its block
+    out = _run("from ingest.structure import split\n"
+               "t = '\\n'.join(['Done at Hanoi on 1 January 2000'] * 60000)\n"
+               "st = split(t)\n"
+               "print(st.final_clauses == t, len(st.articles))")
+    assert out.split() == ["True", "0"]
+
+
 def test_find_dates_bounded_windows_same_mentions():
     from ingest.dates import find_dates as slow
     from ingest.metadata import find_dates
