@@ -181,7 +181,11 @@ class LazyDates:
     entry-into-force sentence) rather than over the whole text, which costs a tenth of a second on a
     500,000-character convention; ``all()`` finds them everywhere, once, when a finder needs every mention."""
 
-    _PAD = 240  # more than the longest date form (a date in words after "day of"): regions reach this far
+    # a date form holds fewer than this many non-space characters ("the twenty-fifth day of September, in the year
+    # one thousand nine hundred and ninety-five"); its spaces are unbounded: regions reach this far, spaces not counted
+    _PAD = 240
+    _AHEAD = re.compile(r"(?:\s*\S){1,240}")
+    _BEHIND = re.compile(r"(?:\S\s*){1,240}\Z")
 
     def __init__(self, text: str, mentions: list[DateMention] | None = None) -> None:
         self.text = text
@@ -203,8 +207,14 @@ class LazyDates:
                 i += 1
             return out
         text = self.text
-        lo = max(0, a - self._PAD)
-        hi = min(len(text), b + self._PAD)
+        base = max(0, a - 4 * self._PAD)
+        mb = self._BEHIND.search(text, base, a) if a > 0 else None
+        while mb is not None and mb.start() == base and base > 0:  # spaces all the way back: look further
+            base = max(0, base - 16 * self._PAD)
+            mb = self._BEHIND.search(text, base, a)
+        lo = mb.start() if mb is not None else a
+        ma = self._AHEAD.match(text, b)
+        hi = ma.end() if ma is not None else min(len(text), b)
         self._asked += hi - lo
         if self._asked > len(text) // 2 + 20_000:
             # windows asked for everywhere (thousands of "Done at …" lines): find every mention once instead

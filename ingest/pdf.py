@@ -358,9 +358,17 @@ def _vi_word_share(sample: str) -> float:
 
 
 def _odd_between_letters(text: str, odd: list[str]) -> int:
-    """How many of the ``odd`` symbols stand between two letters ("d¶un"), as ``assess`` counts them."""
-    cls = "".join(re.escape(c) for c in odd)
-    return len(re.findall(f"(?<=[^\\W\\d_])[{cls}](?=[^\\W\\d_])", text))
+    """How many of the ``odd`` symbols stand between two letters ("d¶un"), counted as ``assess`` counts them
+    (``str.isalpha`` on both sides); only the places of those symbols are looked at."""
+    n = 0
+    last = len(text) - 1
+    for c in odd:
+        i = text.find(c, 1)
+        while 0 < i < last:
+            if text[i - 1].isalpha() and text[i + 1].isalpha():
+                n += 1
+            i = text.find(c, i + 1)
+    return n
 
 
 def gate(text: str, lang_hint: str | None = None) -> Quality:

@@ -256,16 +256,22 @@ class Highlighter:
             return None
         return _render(text, spans, 0, len(text))
 
-    # a letter no query token folds to: no match (phrase, prefix or word) runs across it from one field into the next
+    # a letter between fields: no phrase or prefix runs across it, so no match runs from one field into the next —
+    # unless the query itself holds that letter (then one scan per field)
+    _SENTINEL = "\ua66e"
     _FIELD_SEP = "\n\ua66e\n"
+
+    def _sentinel_safe(self) -> bool:
+        return all(m is None or m.regex is None or self._SENTINEL not in m.regex.pattern
+                   for m in (self.exact, self.typos))
 
     def mark_many(self, texts: Sequence[str]) -> list[str | None]:
         """``[self.mark(t) for t in texts]`` with one fold and one scan of all the texts joined (a hit has a
         dozen short fields: one regex pass instead of a dozen)."""
         if not texts:
             return []
-        if len(texts) == 1:
-            return [self.mark(texts[0])]
+        if len(texts) == 1 or not self._sentinel_safe():
+            return [self.mark(t) for t in texts]
         sep = self._FIELD_SEP
         joined = sep.join(texts)
         ft = fold_same_len(joined)
@@ -330,6 +336,26 @@ class Highlighter:
             folded = fold_same_len(joined)
         return self.best_chunk(joined, folded, starts, labels)
 
+    def _scan_articles(self, ft: str, starts: Sequence[int], ends: Sequence[int], limit: int
+                       ) -> Iterator[tuple[int, tuple[int, int, int]]]:
+        """(article, match) for the exact matches of each article as a scan bounded to that article finds them,
+        in text order, with one regex pass over many articles: a match running past its article's end (a phrase
+        across the separator) is replaced by a scan of the rest of that article alone, and the pass starts again
+        at the next article."""
+        pos = 0
+        while pos < limit:
+            for x in self.exact.iscan(ft, pos, limit):
+                k = bisect.bisect_right(starts, x[0]) - 1
+                if x[1] <= ends[k]:
+                    yield k, x
+                    continue
+                for y in self.exact.iscan(ft, x[0], min(ends[k], limit)):
+                    yield k, y
+                pos = starts[k + 1] if k + 1 < len(starts) else limit
+                break
+            else:
+                return
+
     def best_chunk(self, joined: str, folded: str, starts: Sequence[int],
                    labels: Sequence[str | None]) -> tuple[str | None, str | None]:
         """Like :meth:`best_article` on chunks already joined: chunk ``n`` is ``joined[starts[n]:starts[n+1]]``
@@ -346,16 +372,14 @@ class Highlighter:
         per: dict[int, list[tuple[int, int, int]]] = {}
         clauses: dict[int, set[int]] = {}
         done_at = -1
-        for x in self.exact.iscan(ft, 0, min(len(ft), MAX_SCAN_CHARS)):
+        for k, x in self._scan_articles(ft, starts, ends, min(len(ft), MAX_SCAN_CHARS)):
             if done_at >= 0 and x[0] > ends[done_at]:
                 break
-            k = bisect.bisect_right(starts, x[0]) - 1
-            if x[1] <= ends[k]:
-                per.setdefault(k, []).append(x)
-                cs = clauses.setdefault(k, set())
-                cs.add(x[2])
-                if done_at < 0 and len(cs) == self.n_clauses:
-                    done_at = k
+            per.setdefault(k, []).append(x)
+            cs = clauses.setdefault(k, set())
+            cs.add(x[2])
+            if done_at < 0 and len(cs) == self.n_clauses:
+                done_at = k
         # the first article matching every clause; else the one matching most clauses, then most often
         for k in sorted(per):
             fl = per[k]

@@ -200,6 +200,7 @@ SYNTHETIC_PAGES = [
     "The Parties — having agreed — shall co‑operate “in good faith” … § 3 ¶ 2 ½",
     "L¶Accord s¶applique aux zones situées au-delà de la juridiction nationale, d¶un commun accord § 4",
     "a¶b¶c¶d¶e¶f¶g¶h¶i¶j¶k¶l¶m¶n¶o¶p¶ †x‡y mots français très ordinaires ici",
+    "Hello world text¶² more words here and there ½¶Ⅻ and ¶",  # '²', '½', 'Ⅻ' are word characters, not letters
 ]
 
 

@@ -69,12 +69,12 @@ def test_best_article_and_snippet():
 
 FIELD_TEXTS = ["Hiệp định giữa Chính phủ Việt Nam và Cộng hòa Ca-dắc-xtan về miễn thị thực",
                "Agreement between Viet Nam and Kazakhstan", "108/2016/QH13", "", "EVFTA", "Cadắcxtan <b>",
-               "thỏa thuận hợp tác đầu tư", "đấu tư và đầu tư", "hiệp", "định thư"]
+               "thỏa thuận hợp tác đầu tư", "đấu tư và đầu tư", "hiệp", "định thư", "xx a", "b yy", "abc ꙮ def"]
 
 
 @settings(max_examples=150, deadline=None)
 @given(q=st.sampled_from(['"hợp tác đầu tư"', "Ca-dắc-xtan", "Kazakstan", "hiep dinh", "108/2016/QH13", "mie",
-                          "đầu tư", "thoa thuan hop", "evfta", "hiệp định thư", "b"]),
+                          "đầu tư", "thoa thuan hop", "evfta", "hiệp định thư", "b", "ꙮ", '"a ꙮ b"', '"a b"']),
        texts=st.lists(st.sampled_from(FIELD_TEXTS), min_size=1, max_size=8))
 def test_mark_many_equals_mark_one_by_one(q, texts):
     """The batched highlighting of a hit's short fields (one fold, one scan) gives what marking each field
@@ -95,3 +95,25 @@ def test_best_chunk_picks_the_first_article_matching_every_word():
     hl2 = Highlighter(parse("miễn ngoại hiệp"))
     assert hl2.best_article(arts[:2] + [{"label": "Điều 9", "text": "ngoại ngoại"}])[0] == "Điều 9"
     assert hl2.best_article(arts[:2] + [{"label": "Điều 9", "text": "ngoại"}])[0] == "Điều 1"
+
+
+WORDS = ["thị", "thực", "miễn", "hiệp", "định", "thư", "Ca-dắc-xtan", "Kazakhstan", "108/2016/QH13", "đầu", "tư",
+         "ꙮ", "a", "b", ",", ".", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(q=st.sampled_from(['"thị thực" thực', '"miễn thị"', "thực", "hiệp định thư", '"đầu tư" ca-dắc-xtan',
+                          "Kazakstan", "108/2016/QH13", "mie", '"a ꙮ b"', "ꙮ", '"thư miễn"']),
+       arts=st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), min_size=1, max_size=6))
+def test_one_pass_article_scan_equals_a_scan_per_article(q, arts):
+    """The single regex pass over all the articles finds in each article exactly what a scan bounded to that
+    article finds: a phrase never runs from one article into the next."""
+    from search.analysis import ARTICLE_SEP, _starts
+
+    hl = Highlighter(parse(q))
+    joined = ARTICLE_SEP.join(arts)
+    ft = fold_same_len(joined)
+    starts = _starts(arts)
+    ends = [s - len(ARTICLE_SEP) for s in starts[1:]] + [len(joined)]
+    want = [(k, x) for k, (s, e) in enumerate(zip(starts, ends)) for x in hl.exact.scan(ft, s, e)]
+    assert list(hl._scan_articles(ft, starts, ends, len(ft))) == want
