@@ -317,31 +317,39 @@ def is_public(inst: Instrument, events: list[InstrumentEvent], as_of: date | Non
             and effective_status(inst, events, as_of) == Status.in_force)
 
 
+class _Row:
+    """The few columns ``effective_status`` reads, of an instrument or of one of its events."""
+    __slots__ = ("id", "type", "date", "party_code", "expiry_date", "auto_renewal")
+
+    def __init__(self, **kw: Any) -> None:
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
+
+
 def public_instrument_ids(session: Session, as_of: date | None = None, among: list[int] | None = None) -> set[int]:
     """The ids of every record ``is_public`` admits (of ``among`` only, when given), computed in two column
-    queries (no ORM objects: the search worker asks this every few seconds, and at 100,000 records loading them
-    whole would take seconds; public search asks it for each page of hits)."""
-    from types import SimpleNamespace
-
+    queries (no ORM objects: at 100,000 records loading them whole would take seconds; public search asks this
+    for each page of hits, the search worker for every record after midnight)."""
+    as_of = as_of or date.today()
     cond = [Instrument.classification == Classification.none.value, Instrument.publish.is_(True),
             Instrument.record_state == RecordState.confirmed.value, Instrument.is_draft_text.is_(False)]
     if among is not None:
         if not among:
             return set()
         cond.append(Instrument.id.in_(among))
-    cands = {row[0]: SimpleNamespace(expiry_date=row[1], auto_renewal=row[2])
-             for row in session.exec(select(Instrument.id, Instrument.expiry_date, Instrument.auto_renewal)
-                                     .where(*cond))}
+    conn = session.connection()
+    cands = {iid: _Row(expiry_date=exp, auto_renewal=auto) for iid, exp, auto in conn.execute(
+        select(Instrument.id, Instrument.expiry_date, Instrument.auto_renewal).where(*cond))}
     if not cands:
         return set()
     events: dict[int, list] = {}
     q = (select(InstrumentEvent.id, InstrumentEvent.instrument_id, InstrumentEvent.type, InstrumentEvent.date)
          .where(InstrumentEvent.party_code.is_(None),
                 InstrumentEvent.instrument_id.in_(select(Instrument.id).where(*cond))))
-    for eid, iid, etype, edate in session.exec(q):
-        events.setdefault(iid, []).append(SimpleNamespace(id=eid, type=etype, date=edate, party_code=None))
+    for eid, iid, etype, edate in conn.execute(q):
+        events.setdefault(iid, []).append(_Row(id=eid, type=etype, date=edate))
     return {i for i, inst in cands.items()
-            if effective_status(inst, events.get(i, []), as_of) == Status.in_force}  # type: ignore[arg-type]
+            if effective_status(inst, events.get(i, ()), as_of) == Status.in_force}  # type: ignore[arg-type]
 
 
 def instrument_out(session: Session, inst: Instrument, as_of: date | None = None) -> InstrumentOut:

@@ -203,12 +203,13 @@ def public_search(query, backend=None):
 class SearchWorker(threading.Thread):
     """The single outbox drainer of an API process; also runs the consistency check hourly."""
 
-    def __init__(self, interval: float = 0.5, check_every: float = 3600.0, quick_every: float = 15.0):
+    def __init__(self, interval: float = 0.5, check_every: float = 3600.0, quick_every: float = 600.0):
         super().__init__(name="treatydb-search-worker", daemon=True)
         self.interval = interval
         self.check_every = check_every
         self.quick_every = quick_every
         self._last_quick = 0.0
+        self._quick_day: date | None = None  # the calendar day of the last quick check
         self._halt = threading.Event()
         # the full check (documents built for every public record) first runs after ``check_every``: at start the
         # ids-only quick check, due at once, finds what is missing or extra
@@ -221,11 +222,16 @@ class SearchWorker(threading.Thread):
         while not self._halt.is_set():
             try:
                 drain_all()
-                if time.monotonic() - self._last_quick > self.quick_every:
-                    # ids only, every few seconds: date roll-overs (an end or expiry reached at midnight) and any
-                    # drift leave the index within seconds, not at the hourly full check
+                today = date.today()
+                if today != self._quick_day or time.monotonic() - self._last_quick > self.quick_every:
+                    # ids only: at start, as soon as the date changes (an entry into force, end or expiry reached
+                    # at midnight leaves or enters the index within a second, not at the hourly full check) and
+                    # every ``quick_every`` seconds against drift. Within a day a record's public state changes
+                    # only by a write, which the outbox carries; so the check (a second of work at 100,000
+                    # records) is not repeated every few seconds
                     quick_check()
                     self._last_quick = time.monotonic()
+                    self._quick_day = today
                 if time.monotonic() - self._last_check > self.check_every:
                     check_consistency()
                     self._last_check = time.monotonic()

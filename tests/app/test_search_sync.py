@@ -239,3 +239,42 @@ def test_quick_check_removes_what_is_no_longer_public_and_reindex_keeps_concurre
         s.commit()
     assert reindex() >= 1
     assert backend.all_ids() == {f"i{ids[2]}"}
+
+
+def test_worker_runs_the_id_check_at_start_and_when_the_date_changes(monkeypatch):
+    """The ids-only check (a second of work at 100,000 records) runs at start, as soon as the calendar day
+    changes (entries into force and ends reached at midnight) and every ``quick_every`` seconds — not on every
+    loop of the worker."""
+    import datetime as dt
+
+    import search.service as svc
+
+    calls: list[dt.date] = []
+    day = {"today": dt.date(2026, 12, 3)}
+
+    class FakeDate(dt.date):
+        @classmethod
+        def today(cls):
+            return day["today"]
+
+    monkeypatch.setattr(svc, "date", FakeDate)
+    monkeypatch.setattr(svc, "drain_all", lambda *a, **k: 0)
+    monkeypatch.setattr(svc, "quick_check", lambda *a, **k: calls.append(day["today"]) or {})
+    monkeypatch.setattr(svc, "check_consistency", lambda *a, **k: {})
+    w = svc.SearchWorker(interval=0.01, quick_every=3600)
+    w.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # some twenty loops more on the same day
+        assert calls == [dt.date(2026, 12, 3)]
+        day["today"] = dt.date(2026, 12, 4)  # midnight
+        deadline = time.monotonic() + 5
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert calls == [dt.date(2026, 12, 3), dt.date(2026, 12, 4)]
+    finally:
+        w.stop()
+        w.join(5)
