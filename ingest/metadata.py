@@ -184,7 +184,7 @@ class LazyDates:
     # a date form holds fewer than this many non-space characters ("the twenty-fifth day of September, in the year
     # one thousand nine hundred and ninety-five"); its spaces are unbounded: regions reach this far, spaces not counted
     _PAD = 240
-    _AHEAD = re.compile(r"(?:\s*\S){1,240}")
+    _AHEAD = re.compile(r"(?:\s*\S){1,%d}" % _PAD)
 
     def __init__(self, text: str, mentions: list[DateMention] | None = None) -> None:
         self.text = text
@@ -966,10 +966,7 @@ def _sentences_with(text: str, rx: re.Pattern) -> list[tuple[int, str]]:
     """The sentences of ``text`` (as ``_sentences``) that a match of ``rx`` over the whole text touches: every
     sentence where ``rx.search(sentence)`` finds something is among them (``rx`` has no anchors or
     look-arounds). The regex runs once over the text, and only the sentences around its matches are cut."""
-    # a case-insensitive pattern of lower-case literals runs several times faster as a case-sensitive one over
-    # the lower-cased text (same offsets when lower-casing keeps the length)
-    low, rx_low = _lowered(text), _case_sensitive(rx)
-    matches = rx_low.finditer(low) if (rx_low is not None and low is not None) else rx.finditer(text)
+    matches = _ifinditer(rx, text)
     out: list[tuple[int, str]] = []
     done_to = 0
     for m in matches:
@@ -1040,9 +1037,9 @@ def _classify_eif(s: str, mentions: list[DateMention]) -> tuple[str, int | None,
     return "other", None, None
 
 
-def find_entry_into_force(text: str, signed: date | None, mentions: object = None) -> tuple[dict, float]:
-    """{rule, days, date} and a confidence. ``rule`` None when no clause is found. (``mentions`` is not used:
-    the dates are read in the clauses' own sentences of the re-flowed text.)"""
+def find_entry_into_force(text: str, signed: date | None) -> tuple[dict, float]:
+    """{rule, days, date} and a confidence. ``rule`` None when no clause is found. The dates are read in the
+    clauses' own sentences of the re-flowed text."""
     text = _flow(text)
     mentions = LazyDates(text)
     lines = _lines(text)
@@ -1319,7 +1316,7 @@ def _extract_metadata(text: str, *, extra_text: str, properties: dict | None, qu
     if sig.noisy:
         md.warnings.append("signing date read through OCR noise; check it")
 
-    eif, eif_conf = find_entry_into_force(text, md.signed_date, mentions)
+    eif, eif_conf = find_entry_into_force(text, md.signed_date)
     if eif["rule"] is None and md.signed_date and is_instrument:
         # a complete, dated instrument without its own clause (an exchange of notes, …)
         eif = {"rule": "other", "days": None, "date": None}

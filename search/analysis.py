@@ -383,7 +383,7 @@ class Highlighter:
         # the first article matching every clause; else the one matching most clauses, then most often
         for k in sorted(per):
             fl = per[k]
-            key = (len({c for _, _, c in fl}), min(len(fl), 50))
+            key = (len(clauses[k]), min(len(fl), 50))
             if best_key is None or key > best_key:
                 best_key, best_n, best_found = key, k, fl
             if key[0] == self.n_clauses:
@@ -404,6 +404,7 @@ class Highlighter:
 
 
 def _starts_sep(texts: Sequence[str], sep_len: int) -> list[int]:
+    """Offsets of each text in ``sep.join(texts)`` for a separator of ``sep_len`` characters."""
     out, pos = [], 0
     for t in texts:
         out.append(pos)
@@ -412,11 +413,7 @@ def _starts_sep(texts: Sequence[str], sep_len: int) -> list[int]:
 
 
 def _starts(texts: Sequence[str]) -> list[int]:
-    out, pos = [], 0
-    for t in texts:
-        out.append(pos)
-        pos += len(t) + len(ARTICLE_SEP)
-    return out
+    return _starts_sep(texts, len(ARTICLE_SEP))
 
 
 def join_chunks(articles: Sequence[dict] | None, text: str | None = None) -> tuple[str, list[int], list[str | None]]:
