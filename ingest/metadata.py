@@ -1210,11 +1210,26 @@ def detect_draft(*texts: str) -> bool:
         if not t:
             continue
         t = unicodedata.normalize("NFC", t)
-        if _DRAFT_WORD.search(t.lower()) is None:  # every form of the mark holds one of these words
+        low = t.lower()
+        words = list(_DRAFT_WORD.finditer(low))
+        if not words:  # every form of the mark holds one of these words
             continue
-        for ln in t.split("\n"):
-            if len(ln) <= 40 and _DRAFT_LINE.match(ln):
-                return True
+        if len(low) == len(t):
+            # only the lines holding one of the words can be a mark line
+            seen = -1
+            for m in words:
+                a = t.rfind("\n", 0, m.start()) + 1
+                if a == seen:
+                    continue
+                seen = a
+                b = t.find("\n", m.start())
+                ln = t[a:] if b < 0 else t[a:b]
+                if len(ln) <= 40 and _DRAFT_LINE.match(ln):
+                    return True
+        else:  # (lower-casing changed the length: positions do not carry over)
+            for ln in t.split("\n"):
+                if len(ln) <= 40 and _DRAFT_LINE.match(ln):
+                    return True
         if re.search(r"\bDỰ\s*THẢO\b|\bDRAFT\b", t):
             return True
     return False

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _paths import CORPUS
 from ingest.extract import JSON_KEYS, extract_file, to_json_line, to_json_lines
@@ -215,6 +217,41 @@ def test_fast_gate_equals_assess():
             assert gate(text, lang) == assess(text, lang), (text[:80], lang)
             n += 1
     assert n > 1000
+
+
+_PIECES = ["va", "của", "Của", "CÁC", "cac", "the", "Agreement", "du-lich", "dự", "thảo", "DỰ", "THẢO", "Dự thảo",
+           "Draft", "draft", "DRAFT", "projet", "lần", "số", "2", "v1.2", "(", ")", "[", ":", "—", "‑", "–", "−",
+           "ĐIỀU", "İ", "ﬁ", "x²", "đ", "Ð", "ngày", "THANG", "nam", "\u0301", "e\u0301", "Ⅻ", "ο", "du thao"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from([" ", "", "\n", "-", "  ", "\t"])),
+                max_size=30).map(lambda ps: "".join(a + b for a, b in ps)))
+def test_fast_text_checks_equal_their_definitions(text):
+    """The gate's Vietnamese-word share and the draft-mark check take short cuts (words folded one by one, only
+    the lines holding a mark word looked at): they give what the plain definitions give."""
+    import re as _re
+    import unicodedata as _ud
+
+    from core.text import fold
+    from ingest.metadata import _DRAFT_LINE, detect_draft
+    from ingest.pdf import _vi_word_share
+    from ingest.quality import _VI_WORDS
+
+    toks = [t for t in fold(text).split() if t.isalpha()]
+    assert _vi_word_share(text) == (sum(1 for t in toks if t in _VI_WORDS) / len(toks) if toks else 0.0)
+
+    def plain_draft(*texts):
+        for t in texts:
+            t = _ud.normalize("NFC", t)
+            if any(len(ln) <= 40 and _DRAFT_LINE.match(ln) for ln in t.split("\n")):
+                return True
+            if _re.search(r"\bDỰ\s*THẢO\b|\bDRAFT\b", t):
+                return True
+        return False
+
+    assert detect_draft(text) == plain_draft(text)
+    assert detect_draft("", text) == plain_draft("", text)
 
 
 @needs_corpus

@@ -127,3 +127,70 @@ def test_text_without_articles_is_highlighted(tmp_path):
     assert h.matched_article is None
     assert h.highlights["text"] == ["Hai Bên hợp tác về &lt;<mark>du</mark> <mark>lịch</mark>&gt; &amp; văn hóa."]
     assert b.get("i1")["title"] == "Bản ghi nhớ"
+
+
+
+_PHRASE_WORDS = ["hoàn", "tất", "thủ", "tục", "nội", "bộ", "Bên", "BÊN", "ký", "kết", "Ca-dắc-xtan", "dắc", "xtan",
+                 "đầu", "tư", "Điều", "1", "2016", "a" * 30, "ạ" * 26, "ạ" * 34, "x" * 99, "x" * 100, "và", "của"]
+
+
+def test_body_phrases_on_word_pairs_equal_plain_phrases(tmp_path):
+    """A quoted phrase is matched in the body on neighbouring-word pairs (body_s): whatever the texts, articles,
+    hyphenated words and over-long words (which body_f leaves out), the documents found are exactly those of a
+    phrase query over body_f's single words. Phrases are cut from the texts themselves, some with one word
+    changed, some across an article's end or an over-long word."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from tantivy import Query
+
+    text = st.lists(st.tuples(st.sampled_from(_PHRASE_WORDS), st.sampled_from([" ", "\n", ", ", "-", ". "])),
+                    min_size=0, max_size=25).map(lambda ps: "".join(a + b for a, b in ps))
+    docs = st.lists(st.lists(text, min_size=0, max_size=3), min_size=1, max_size=6)
+    counter = iter(range(10**6))
+
+    @settings(max_examples=80, deadline=None)
+    @given(docs, st.data())
+    def check(bodies, data):
+        b = TantivyBackend(tmp_path / f"i{next(counter)}")
+        try:
+            b.rebuild([make_doc(i, "Hiệp định", articles=[{"label": f"Điều {k + 1}", "text": t}
+                                                           for k, t in enumerate(arts)])
+                       for i, arts in enumerate(bodies)])
+            s = b._idx().searcher()
+            # the words of every text in a row (over-long ones kept, as a query would hold them) and across
+            # articles, so cut phrases may span both
+            stream = " ".join(t for arts in bodies for t in arts).replace("-", " ").split()
+            for _ in range(8):
+                if len(stream) >= 2 and data.draw(st.booleans()):
+                    n = data.draw(st.integers(2, min(7, len(stream))))
+                    at = data.draw(st.integers(0, len(stream) - n))
+                    words = stream[at:at + n]
+                    if data.draw(st.booleans()):
+                        words[data.draw(st.integers(0, n - 1))] = data.draw(st.sampled_from(_PHRASE_WORDS))
+                else:
+                    words = data.draw(st.lists(st.sampled_from(_PHRASE_WORDS), min_size=2, max_size=6))
+                toks = [t for w in words for t in b._fold.analyze(w)]
+                if len(toks) < 2:
+                    continue
+                plain = s.search(Query.phrase_query(b.schema, "body_f", toks), 100, count=True)
+                pairs = s.search(b._body_phrase(toks), 100, count=True)
+                assert pairs.count == plain.count, toks
+                assert {a.doc for _, a in pairs.hits} == {a.doc for _, a in plain.hits}, toks
+        finally:
+            b.close()
+
+    check()
+
+
+def test_body_phrase_pairs_cover_every_word(tmp_path):
+    """Each word of a phrase is held by one of the pairs asked for: a phrase that differs from the text in one word
+    only, wherever that word is, is not found."""
+    b = TantivyBackend(tmp_path / "i")
+    words = "các bên hoàn tất thủ tục pháp lý nội bộ cần thiết".split()
+    b.upsert([make_doc(1, "Hiệp định", articles=[{"label": "Điều 1", "text": " ".join(words)}])])
+    for n in range(2, len(words) + 1):
+        assert b.search(SearchQuery(q='"' + " ".join(words[:n]) + '"')).total == 1
+        for k in range(n):
+            changed = words[:k] + ["khác"] + words[k + 1:n]
+            assert b.search(SearchQuery(q='"' + " ".join(changed) + '"')).total == 0, changed
+    b.close()
