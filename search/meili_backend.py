@@ -490,7 +490,7 @@ class MeilisearchBackend:
         res = self._call("count", self._index().get_documents, {"filter": "chunk_no = 0", "limit": 1, "fields": ["id"]})
         return int(res.total)
 
-    def all_ids(self) -> set[str]:
+    def all_ids(self, pause: float = 0.0) -> set[str]:  # (pages over HTTP: the interpreter is free meanwhile)
         out: set[str] = set()
         offset = 0
         while True:

@@ -133,7 +133,9 @@ class SearchBackend(Protocol):
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
-    def all_ids(self) -> set[str]: ...
+    def all_ids(self, pause: float = 0.0) -> set[str]:
+        """Every document id in the index; ``pause`` > 0: read in parts with a pause after each (a caller that
+        shares its process with searches)."""
 
     def count(self) -> int: ...
 

@@ -188,6 +188,8 @@ def test_property_search_returns_only_public_records(env, records, edits):
         # the worker's bulk id check (column queries, no ORM objects) agrees with the oracle too
         from search.service import public_ids
         assert public_ids(s) & {f"i{i}" for i in models} == expected
+        # … also when judged a few records at a time with pauses (how the worker runs it beside searches)
+        assert public_ids(s, pause=1e-5, batch=3) & {f"i{i}" for i in models} == expected
 
 
 def test_lost_or_outdated_index_is_rebuilt_from_the_database_on_open(client, auth, env):

@@ -58,6 +58,7 @@ def test_is_a_search_backend(backend):
     assert isinstance(backend, SearchBackend)
     assert backend.count() == len(fixed_corpus())
     assert backend.all_ids() == {d["id"] for d in fixed_corpus()}
+    assert backend.all_ids(pause=1e-4) == {d["id"] for d in fixed_corpus()}  # read in parts
 
 
 def test_result_shape(backend):

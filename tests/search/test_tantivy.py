@@ -194,3 +194,13 @@ def test_body_phrase_pairs_cover_every_word(tmp_path):
             changed = words[:k] + ["khác"] + words[k + 1:n]
             assert b.search(SearchQuery(q='"' + " ".join(changed) + '"')).total == 0, changed
     b.close()
+
+
+def test_all_ids_in_parts_falls_back_for_other_ids(tmp_path):
+    """Read in parts ("i0" … "i9"), ids of another form are still all returned (read whole)."""
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "Hiệp định"), make_doc(25, "Hiệp định"), dict(make_doc(3, "Hiệp định"), id="x-3")])
+    assert b.all_ids(pause=1e-4) == b.all_ids() == {"i1", "i25", "x-3"}
+    b.delete(["x-3"])
+    assert b.all_ids(pause=1e-4) == {"i1", "i25"}
+    b.close()
