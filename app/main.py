@@ -107,7 +107,9 @@ def create_app(*, start_worker: bool | None = None) -> FastAPI:
 
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", "database": get_engine().dialect.name, "search_backend": settings.search_backend}
+        worker = getattr(app.state, "search_worker", None)
+        return {"status": "ok", "database": get_engine().dialect.name, "search_backend": settings.search_backend,
+                "search_worker": worker.state() if worker is not None else None}
 
     app.include_router(instruments_router)
     app.include_router(search_router)

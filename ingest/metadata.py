@@ -113,7 +113,8 @@ def guess_language(text: str) -> str | None:
         return None
     if script != "latin":
         return _guess_language_slow(sample)  # decided by the script alone
-    return vote_language([t for t in fold_fast(sample).split() if t.isalpha()])
+    # (every function word is alphabetic: counting among all the words gives the same vote)
+    return vote_language(fold_fast(sample).split())
 
 
 # every date form of ``ingest.dates`` holds a four-digit year (1000–2200) or "day of" ("the tenth day of December, one
@@ -700,6 +701,17 @@ def find_parties(text: str) -> list[dict]:
 
 
 _FOLD_FIRST: dict[str, str] = {}
+_FOLD_ONE: dict[str, str] = {}
+_SIG_STARTS = frozenset({"fo", "th", "tm", "t.", "da", "on"})
+
+
+def _fold_one(c: str) -> str:
+    """``fold(c)`` of one character when that is one character other than a space, else "" (cached)."""
+    v = _FOLD_ONE.get(c)
+    if v is None:
+        f = fold(c)
+        v = _FOLD_ONE[c] = f if len(f) == 1 and not f.isspace() else ""
+    return v
 
 
 def _signature_lines(lines: list[str]) -> list[str]:
@@ -713,6 +725,9 @@ def _signature_lines(lines: list[str]) -> list[str]:
             first = _FOLD_FIRST[c] = fold(c)[:1]
         if first not in ("f", "t", "d", "o"):
             continue  # every signature line below starts with one of these letters (folded)
+        pair = _fold_one(c) + _fold_one(ln[1:2])
+        if len(pair) == 2 and pair not in _SIG_STARTS:
+            continue  # nor with one of these two (where each of the first two characters folds to one)
         f = fold_fast(ln[:60])  # the prefixes below are shorter than 25 characters
         if f.startswith(("for the government", "for the royal government", "thay mat", "tm.", "t.m.",
                          "for the state", "dai dien", "on behalf of", "for the ")) and len(ln) < 200:
@@ -971,9 +986,13 @@ def _sentences_with(text: str, rx: re.Pattern) -> list[tuple[int, str]]:
     done_to = 0
     for m in matches:
         hs, he = m.start(), max(m.end(), m.start() + 1)
-        # the sentence around the match starts after the last terminator before it (as _SENTENCE_RE cuts them)
-        pos = max(text.rfind(".", 0, hs), text.rfind(";", 0, hs), text.rfind("\n", 0, hs)) + 1
-        pos = max(pos, done_to)
+        # the sentence around the match starts after the last terminator before it (as _SENTENCE_RE cuts them),
+        # and not before what is done. (Looked for back to there only, the nearest kind first: a ';' may be a
+        # hundred thousand characters back, where the line's start is a few dozen.)
+        nl = text.rfind("\n", done_to, hs)
+        dot = text.rfind(".", max(nl, done_to), hs)
+        semi = text.rfind(";", max(nl, dot, done_to), hs)
+        pos = max(max(nl, dot, semi) + 1, done_to)
         while pos < he:
             sm = _SENTENCE_RE.search(text, pos)
             if sm is None or sm.start() >= he or sm.end() == sm.start():
@@ -1201,6 +1220,7 @@ _DRAFT_LINE = re.compile(r"^\s*[\(\[]?\s*(?:dự\s*thảo|du\s*thao|draft|projet
                          r"\s*[\)\]]?\s*[:.]?\s*$", re.IGNORECASE)
 
 
+_DRAFT_UPPER = re.compile(r"\bDỰ\s*THẢO\b|\bDRAFT\b")
 _DRAFT_WORD = re.compile(r"d[ựu]\s*th[ảa]o|draft|projet")  # searched in the lower-cased text (C-speed)
 
 
@@ -1215,9 +1235,12 @@ def detect_draft(*texts: str) -> bool:
         if not words:  # every form of the mark holds one of these words
             continue
         if len(low) == len(t):
-            # only the lines holding one of the words can be a mark line
+            # only the lines holding one of the words can be a mark line, and the upper-case word starts where
+            # one of them does
             seen = -1
             for m in words:
+                if _DRAFT_UPPER.match(t, m.start()):
+                    return True
                 a = t.rfind("\n", 0, m.start()) + 1
                 if a == seen:
                     continue
@@ -1230,8 +1253,8 @@ def detect_draft(*texts: str) -> bool:
             for ln in t.split("\n"):
                 if len(ln) <= 40 and _DRAFT_LINE.match(ln):
                     return True
-        if re.search(r"\bDỰ\s*THẢO\b|\bDRAFT\b", t):
-            return True
+            if _DRAFT_UPPER.search(t):
+                return True
     return False
 
 

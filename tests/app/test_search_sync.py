@@ -280,3 +280,25 @@ def test_worker_runs_the_id_check_at_start_and_when_the_date_changes(monkeypatch
     finally:
         w.stop()
         w.join(5)
+
+
+def test_worker_reports_its_last_check(monkeypatch):
+    """The worker's state (shown by /api/health): whether its first check has run, when, and what it changed."""
+    import search.service as svc
+
+    monkeypatch.setattr(svc, "drain_all", lambda *a, **k: 0)
+    monkeypatch.setattr(svc, "quick_check", lambda *a, **k: {"missing": ["i1", "i2"], "extra": ["i9"]})
+    w = svc.SearchWorker(interval=0.01)
+    assert w.state() == {"running": False, "checked": False, "last_check": None}
+    w.start()
+    try:
+        deadline = time.monotonic() + 5
+        while w.last_check is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        st = w.state()
+        assert st["running"] and st["checked"]
+        assert st["last_check"]["added"] == 2 and st["last_check"]["removed"] == 1
+        assert st["last_check"]["at"].endswith("+00:00") and st["last_check"]["seconds"] >= 0
+    finally:
+        w.stop()
+        w.join(5)

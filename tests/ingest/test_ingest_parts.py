@@ -221,7 +221,8 @@ def test_fast_gate_equals_assess():
 
 _PIECES = ["va", "của", "Của", "CÁC", "cac", "the", "Agreement", "du-lich", "dự", "thảo", "DỰ", "THẢO", "Dự thảo",
            "Draft", "draft", "DRAFT", "projet", "lần", "số", "2", "v1.2", "(", ")", "[", ":", "—", "‑", "–", "−",
-           "ĐIỀU", "İ", "ﬁ", "x²", "đ", "Ð", "ngày", "THANG", "nam", "\u0301", "e\u0301", "Ⅻ", "ο", "du thao"]
+           "ĐIỀU", "İ", "ﬁ", "x²", "đ", "Ð", "ngày", "THANG", "nam", "\u0301", "e\u0301", "Ⅻ", "ο", "du thao", "of", "and",
+           "le", "des", "et"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -252,6 +253,65 @@ def test_fast_text_checks_equal_their_definitions(text):
 
     assert detect_draft(text) == plain_draft(text)
     assert detect_draft("", text) == plain_draft("", text)
+
+    from ingest.metadata import guess_language
+    from ingest.quality import guess_language as guess_plain
+    assert guess_language(text) == guess_plain(text)
+
+
+_SIG_PIECES = ["For the Government", "FOR THE ", "for the State", "Thay mặt", "THAY MẶT", "T.M.", "TM.", "tm ",
+               "Đại diện", "ĐẠI DIỆN", "Ðại diện", "On behalf of", "ON BEHALF OF", "the", "fo", "f", "t", "d", "o",
+               "-", " ", ".", "İ", "\u0301", "ô", "Ô", "Ơ", "ƒ", "ﬀ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_SIG_PIECES), max_size=5).map("".join), max_size=12))
+def test_signature_lines_prefilter_keeps_every_signature_line(lines):
+    """The signature-line finder skips lines by their first two characters: it keeps exactly the lines the plain
+    rule keeps (folded line starting with a signing formula)."""
+    from ingest.metadata import _signature_lines, fold, fold_fast
+
+    def plain(ls):
+        out = []
+        for ln in ls:
+            if not ln or len(ln) >= 200:
+                continue
+            if fold(ln[0])[:1] not in ("f", "t", "d", "o"):
+                continue
+            if fold_fast(ln[:60]).startswith(("for the government", "for the royal government", "thay mat", "tm.",
+                                              "t.m.", "for the state", "dai dien", "on behalf of", "for the ")):
+                out.append(ln)
+        return out
+
+    lines = [ln.strip() for ln in lines]
+    assert _signature_lines(lines) == plain(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["enter into force", "có hiệu lực", "This Agreement shall", " ", ".", ";", "\n",
+                                 "x", "take effect", "ngày", "30", "days"]), max_size=40).map("".join))
+def test_sentences_with_equals_its_plain_form(text):
+    """The sentences around the matches, cut after the last '.', ';' or line end before each match (looked for
+    only back to what is done): the same as looking back over the whole text."""
+    from ingest.metadata import _EIF_VERB, _SENTENCE_RE, _ifinditer, _sentences_with
+
+    def plain(text, rx):
+        out, done_to = [], 0
+        for m in _ifinditer(rx, text):
+            hs, he = m.start(), max(m.end(), m.start() + 1)
+            pos = max(text.rfind(".", 0, hs), text.rfind(";", 0, hs), text.rfind("\n", 0, hs)) + 1
+            pos = max(pos, done_to)
+            while pos < he:
+                sm = _SENTENCE_RE.search(text, pos)
+                if sm is None or sm.start() >= he or sm.end() == sm.start():
+                    break
+                if sm.end() > hs and sm.group(0).strip():
+                    out.append((sm.start(), sm.group(0).strip()))
+                pos = sm.end()
+            done_to = max(done_to, pos)
+        return out
+
+    assert _sentences_with(text, _EIF_VERB) == plain(text, _EIF_VERB)
 
 
 @needs_corpus

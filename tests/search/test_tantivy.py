@@ -137,7 +137,7 @@ _PHRASE_WORDS = ["hoàn", "tất", "thủ", "tục", "nội", "bộ", "Bên", "B
 def test_body_phrases_on_word_pairs_equal_plain_phrases(tmp_path):
     """A quoted phrase is matched in the body on neighbouring-word pairs (body_s): whatever the texts, articles,
     hyphenated words and over-long words (which body_f leaves out), the documents found are exactly those of a
-    phrase query over body_f's single words. Phrases are cut from the texts themselves, some with one word
+    phrase query over body_f's single words; so are those of a phrase whose last word is being typed. Phrases are cut from the texts themselves, some with one word
     changed, some across an article's end or an over-long word."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
@@ -175,6 +175,11 @@ def test_body_phrases_on_word_pairs_equal_plain_phrases(tmp_path):
                 plain = s.search(Query.phrase_query(b.schema, "body_f", toks), 100, count=True)
                 pairs = s.search(b._body_phrase(toks), 100, count=True)
                 assert pairs.count == plain.count, toks
+                assert {a.doc for _, a in pairs.hits} == {a.doc for _, a in plain.hits}, toks
+                # the same phrase with its last word still being typed (cut to a prefix)
+                toks[-1] = toks[-1][:data.draw(st.integers(1, len(toks[-1])))]
+                plain = s.search(Query.phrase_prefix_query(b.schema, "body_f", toks), 100, count=True)
+                pairs = s.search(b._body_phrase_prefix(toks), 100, count=True)
                 assert {a.doc for _, a in pairs.hits} == {a.doc for _, a in plain.hits}, toks
         finally:
             b.close()
