@@ -12,8 +12,9 @@
   ``ingest.quality.assess``'s verdict, computed once per page with C-speed string operations for the common
   case (and re-checked only where the document language changes it).
 * Unusable pages are rendered at 300 dpi (with their /Rotate applied) and OCR'd with the ``tesseract``
-  binary (stdin → stdout, ``OMP_THREAD_LIMIT=1``), several pages at once (a thread per core, each running
-  one tesseract process; a page image exists only while its page is OCR'd). Pages are read with the Latin
+  binary (``OMP_THREAD_LIMIT=1``), several pages at once (a thread per core, each running one tesseract
+  process over a few pages, so the language models are loaded once for them; page images are greyscale
+  files in a temporary directory, one page in memory at a time per thread). Pages are read with the Latin
   models (vie+eng) first; a page whose garbled text layer shows another script, or whose Latin reading has
   a low confidence, is checked with tesseract's OSD (script and orientation) and read again with the right
   model or rotation, so a Cyrillic or Han page is not left to the Vietnamese model. Once two pages agree
@@ -194,37 +195,77 @@ def ocr_image(image: bytes | os.PathLike | str, langs: str, timeout: float = 180
         return "", None, f"OCR failed: {e}"
     if p.returncode != 0:
         return "", None, "OCR failed: " + p.stderr.decode("utf-8", "replace").strip()[:200]
-    lines: dict[tuple, list[str]] = {}
-    order: list[tuple] = []
-    confs: list[float] = []
-    prev_block = None
-    text_lines: list[str] = []
-    for row in p.stdout.decode("utf-8", "replace").splitlines()[1:]:
+    text, mean = _read_tsv(p.stdout.decode("utf-8", "replace").splitlines()[1:]).get(1, ("", None))
+    return text, mean, None
+
+
+def ocr_images(paths: list[os.PathLike | str], langs: str, timeout: float = 180.0,
+               psm: int = 3) -> list[tuple[str, float | None, str | None]] | None:
+    """OCR several image files with one tesseract process (the language models are loaded once, not once a page:
+    about 0.1 s of a page's 1.3–1.6 s), given as a list file. The same (text, confidence, error) per image as
+    ``ocr_image`` on each: tesseract reads the pages of a list one after another with nothing carried over
+    (checked word for word and confidence for confidence in the tests). ``timeout`` is per image. None when the
+    run as a whole fails (an unreadable image, a time-out): the caller then reads the images one at a time."""
+    exe = _tesseract()
+    if not exe or not paths:
+        return None
+    listing = Path(os.fspath(paths[0])).parent / "pages.txt"
+    listing.write_text("".join(os.fspath(x) + "\n" for x in paths), encoding="utf-8")
+    cmd = [exe, str(listing), "stdout", "-l", langs, "--psm", str(psm), "tsv"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout * len(paths), env=_tess_env())
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    finally:
+        listing.unlink(missing_ok=True)
+    if p.returncode != 0:
+        return None
+    pages = _read_tsv(p.stdout.decode("utf-8", "replace").splitlines()[1:])
+    if any(n < 1 or n > len(paths) for n in pages):
+        return None
+    return [(*pages.get(n, ("", None)), None) for n in range(1, len(paths) + 1)]
+
+
+def _read_tsv(rows: list[str]) -> dict[int, tuple[str, float | None]]:
+    """tesseract's TSV rows (header dropped) → {page number: (text, mean word confidence 0..1)}: words of a line
+    joined by spaces, lines by line breaks, a blank line between blocks and paragraphs; NFC."""
+    words: dict[int, dict[tuple, list[str]]] = {}
+    confs: dict[int, list[float]] = {}
+    for row in rows:
         cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
+        if len(cols) < 12:
             continue
-        key = (int(cols[2]), int(cols[3]), int(cols[4]))  # block, par, line
+        try:
+            page = int(cols[1])
+        except ValueError:
+            continue
+        lines = words.setdefault(page, {})
+        confs.setdefault(page, [])
+        if cols[0] != "5":
+            continue
         word = cols[11]
+        if not word.strip():
+            continue
         try:
             conf = float(cols[10])
         except ValueError:
             conf = -1
-        if not word.strip():
-            continue
         if conf >= 0:
-            confs.append(conf)
-        if key not in lines:
-            lines[key] = []
-            order.append(key)
-        lines[key].append(word)
-    for key in order:
-        if prev_block is not None and key[:2] != prev_block:
-            text_lines.append("")
-        prev_block = key[:2]
-        text_lines.append(" ".join(lines[key]))
-    text = unicodedata.normalize("NFC", "\n".join(text_lines).strip())
-    mean = round(sum(confs) / len(confs) / 100, 3) if confs else None
-    return text, mean, None
+            confs[page].append(conf)
+        lines.setdefault((int(cols[2]), int(cols[3]), int(cols[4])), []).append(word)  # block, par, line
+    out: dict[int, tuple[str, float | None]] = {}
+    for page, lines in words.items():
+        text_lines: list[str] = []
+        prev_block = None
+        for key, ws in lines.items():  # (dicts keep the order the lines came in)
+            if prev_block is not None and key[:2] != prev_block:
+                text_lines.append("")
+            prev_block = key[:2]
+            text_lines.append(" ".join(ws))
+        cs = confs[page]
+        out[page] = (unicodedata.normalize("NFC", "\n".join(text_lines).strip()),
+                     round(sum(cs) / len(cs) / 100, 3) if cs else None)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -676,9 +717,11 @@ def _render_page(path: Path, index: int, dpi: int, dest: Path, extra_rotation: i
             page = doc[index]
             try:
                 # rendered in colour and turned grey by PIL: the same pixels as PDFium's own greyscale mode
-                # (checked on every page of bench/ingest.py's scan) in half the time (0.045 s against 0.095 s for
-                # an A4 page at 300 dpi); the colour bitmap lives only until it is converted
-                bitmap = page.render(scale=dpi / 72, rotation=extra_rotation % 360)
+                # (checked on every page of bench/ingest.py's scan) in half the time (0.048 s against 0.096 s for
+                # an A4 page at 300 dpi). RGBX, which PIL takes without a copy (35 MB at 300 dpi, where a 3-byte
+                # bitmap is 26 MB plus a 35 MB copy); it lives only until it is converted
+                bitmap = page.render(scale=dpi / 72, rotation=extra_rotation % 360, prefer_bgrx=True,
+                                     rev_byteorder=True)
                 try:
                     img = bitmap.to_pil().convert("L")
                 finally:
@@ -743,6 +786,12 @@ class _ScriptVotes:
                 self.doc_script = script
 
 
+def _ocr_chunk(n_pages: int, workers: int) -> int:
+    """Pages per tesseract run: about two runs per worker, at most 6 pages a run (so the work stays spread over
+    the workers and the document's script is known early), at least 1."""
+    return max(1, min(6, -(-n_pages // (2 * workers))))
+
+
 def _ocr_workers(n_pages: int, requested: int | None) -> int:
     env = os.environ.get("TREATYDB_OCR_WORKERS")
     want = requested or (int(env) if env and env.isdigit() else 0) or os.cpu_count() or 1
@@ -751,8 +800,9 @@ def _ocr_workers(n_pages: int, requested: int | None) -> int:
 
 def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages,
                      dpi, ocr_timeout, ocr_workers=None) -> None:
-    """OCR the unusable pages, several at once (one tesseract process per page, each single-threaded, up to
-    one per core). Pages are read with the Latin models (vie+eng) first; a page whose garbled text layer shows
+    """OCR the unusable pages, several at once (single-threaded tesseract processes, up to one per core, each
+    reading a few pages so the models are loaded once for them). Pages are read with the Latin models (vie+eng)
+    first; a page whose garbled text layer shows
     another script, or whose Latin reading has a low confidence, gets tesseract's OSD (script, orientation)."""
     installed = tesseract_languages()
     if not can_ocr:
@@ -780,9 +830,9 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
             return None
         return "+".join(have[:1] + (["eng"] if "eng" in installed else []))
 
-    def one(i: int) -> tuple[list[str], tuple | None]:
-        """OCR page index ``i``: (warnings, (text, conf, langs, rotation) or None)."""
-        warns: list[str] = []
+    def script_of_page(i: int) -> tuple[str, str | None, str | None, list[str] | None]:
+        """(what is wrong with page ``i``, the document's script when decided, the script to read the page in,
+        or the warnings when no installed model reads that script)."""
         p = res.pages[i]
         txt, _rot, imgs, _ = raw_pages[i]
         what = _problem_text(p.problem, imgs)
@@ -794,7 +844,43 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
             label = _SCRIPT_MODELS.get(script, ([], script))[1]
             if doc_script is None:
                 votes.vote(script)
-            return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
+            return what, doc_script, script, [f"page {i + 1}: {what}; OCR model for {label} script not installed"]
+        return what, doc_script, script, None
+
+    def finish(i: int, img: Path, what: str, doc_script: str | None, script: str | None, langs: str,
+               read: tuple[str, float | None, str | None]) -> tuple[list[str], tuple | None]:
+        """The first reading of page ``i`` (rendered in ``img``) judged: a poor Latin reading is checked with
+        OSD and read again in the right script or direction. (warnings, (text, conf, langs, rotation) or None)"""
+        text, conf, err = read
+        rot = 0
+        if err:
+            return [f"page {i + 1}: {what}; {err}"], None
+        if script is None and text.strip() and (conf is None or conf < _OSD_BELOW):
+            # (a page where the Latin models find no word at all is a blank scan: nothing for OSD to see)
+            # a poor Latin reading: ask OSD which script and orientation the page has
+            osd_script, rot = _osd(img, 60)
+            osd_script = osd_script or "Latin"
+            if osd_script != "Latin" or rot:
+                new_langs = langs_for(osd_script)
+                if new_langs is None:
+                    label = _SCRIPT_MODELS.get(osd_script, ([], osd_script))[1]
+                    votes.vote(osd_script)
+                    return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
+                if rot:
+                    _render_page(path, i, dpi, img, extra_rotation=rot)
+                t2, c2, e2 = ocr_image(img, new_langs, timeout=ocr_timeout)
+                if not e2:
+                    text, conf, langs = t2, c2, new_langs
+            script = osd_script
+        if doc_script is None:
+            votes.vote(script or "Latin")
+        return [], (text, conf, langs, rot)
+
+    def one(i: int) -> tuple[list[str], tuple | None]:
+        """OCR page index ``i`` on its own: (warnings, (text, conf, langs, rotation) or None)."""
+        what, doc_script, script, missing = script_of_page(i)
+        if missing is not None:
+            return missing, None
         with tempfile.TemporaryDirectory(prefix="treatydb-ocr-") as tmp:
             img = Path(tmp) / f"page-{i + 1}.pgm"
             try:
@@ -802,38 +888,48 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
             except Exception as e:  # noqa: BLE001
                 return [f"page {i + 1}: {what}; cannot render the page for OCR ({e})"], None
             langs = langs_for(script or "Latin")
-            text, conf, err = ocr_image(img, langs, timeout=ocr_timeout)
-            rot = 0
-            if err:
-                return [f"page {i + 1}: {what}; {err}"], None
-            if script is None and text.strip() and (conf is None or conf < _OSD_BELOW):
-                # (a page where the Latin models find no word at all is a blank scan: nothing for OSD to see)
-                # a poor Latin reading: ask OSD which script and orientation the page has
-                osd_script, rot = _osd(img, 60)
-                osd_script = osd_script or "Latin"
-                if osd_script != "Latin" or rot:
-                    new_langs = langs_for(osd_script)
-                    if new_langs is None:
-                        label = _SCRIPT_MODELS.get(osd_script, ([], osd_script))[1]
-                        votes.vote(osd_script)
-                        return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
-                    if rot:
-                        _render_page(path, i, dpi, img, extra_rotation=rot)
-                    t2, c2, e2 = ocr_image(img, new_langs, timeout=ocr_timeout)
-                    if not e2:
-                        text, conf, langs = t2, c2, new_langs
-                script = osd_script
-        if doc_script is None:
-            votes.vote(script or "Latin")
-        return warns, (text, conf, langs, rot)
+            return finish(i, img, what, doc_script, script, langs, ocr_image(img, langs, timeout=ocr_timeout))
+
+    def several(chunk: list[int]) -> list[tuple[list[str], tuple | None]]:
+        """OCR the pages of ``chunk`` (results in their order). Pages read first with the Latin models go to one
+        tesseract run, so the models are loaded once for them all; the others, a page that cannot be rendered,
+        and every page of a run that fails are read one at a time."""
+        if len(chunk) == 1:
+            return [one(chunk[0])]
+        out: dict[int, tuple[list[str], tuple | None]] = {}
+        with tempfile.TemporaryDirectory(prefix="treatydb-ocr-") as tmp:
+            batch: list[tuple[int, Path, str, str | None, str | None]] = []
+            for i in chunk:
+                what, doc_script, script, missing = script_of_page(i)
+                if missing is not None:
+                    out[i] = (missing, None)
+                    continue
+                if script not in (None, "Latin"):
+                    continue  # read on its own below, with its script's models
+                img = Path(tmp) / f"page-{i + 1}.pgm"
+                try:
+                    _render_page(path, i, dpi, img)
+                except Exception:  # noqa: BLE001 - read on its own below, which names the problem
+                    continue
+                batch.append((i, img, what, doc_script, script))
+            if len(batch) > 1:
+                reads = ocr_images([b[1] for b in batch], latin, timeout=ocr_timeout)
+            else:
+                reads = [ocr_image(b[1], latin, timeout=ocr_timeout) for b in batch]
+            if reads is not None:
+                for (i, img, what, doc_script, script), read in zip(batch, reads):
+                    out[i] = finish(i, img, what, doc_script, script, latin, read)
+        return [out[i] if i in out else one(i) for i in chunk]
 
     workers = _ocr_workers(len(todo), ocr_workers)
+    size = _ocr_chunk(len(todo), workers)
+    chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
     if workers == 1:
-        results = map(one, todo)
+        results = (r for rs in map(several, chunks) for r in rs)
         pool = None
     else:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
-        results = pool.map(one, todo)
+        results = (r for rs in pool.map(several, chunks) for r in rs)
     try:
         for i, (warns, got) in zip(todo, results):
             res.warnings.extend(warns)

@@ -360,14 +360,26 @@ def test_ocr_runs_pages_in_parallel_and_keeps_page_order(tmp_path, monkeypatch):
     monkeypatch.setattr(pdfmod, "ocr_available", lambda: True)
     monkeypatch.setattr(pdfmod, "tesseract_languages", lambda: frozenset({"vie", "eng", "osd"}))
     monkeypatch.setattr(pdfmod, "_render_page", fake_render)
+    runs: list[int] = []
+
+    def fake_ocr_images(paths, langs, timeout=180.0, psm=3):
+        runs.append(len(paths))
+        return [fake_ocr(p, langs) for p in paths]
+
     monkeypatch.setattr(pdfmod, "ocr_image", fake_ocr)
+    monkeypatch.setattr(pdfmod, "ocr_images", fake_ocr_images)
     # every page: "x" alone is an empty text layer with a text object → OCR
     res = pdfmod.extract_pdf(path, ocr_workers=3)
     assert [p.method for p in res.pages] == ["ocr"] * 6
     assert [t.split()[3] for t in res.page_texts] == [f"page-{i}" for i in range(6)]
     assert live["max"] >= 2
+    assert runs == []  # 6 pages over 3 workers: a page a run
     res1 = pdfmod.extract_pdf(path, ocr_workers=1)
     assert res1.page_texts == res.page_texts
+    assert runs == [3, 3]  # one worker: two runs of three pages (the models loaded once a run)
+    # a run that fails: its pages are read one at a time, nothing lost
+    monkeypatch.setattr(pdfmod, "ocr_images", lambda *a, **k: None)
+    assert pdfmod.extract_pdf(path, ocr_workers=1).page_texts == res.page_texts
 
 
 # --- a long PDF -----------------------------------------------------------------------------------------------

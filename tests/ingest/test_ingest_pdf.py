@@ -219,3 +219,42 @@ def test_ocr_skips_scripts_without_a_model(corpus):
     res = extract_file(corpus / "pdf" / "un-bbnj-agreement-2023-ru.pdf", max_pages=4)
     assert not res.ocr
     assert any("OCR model for Cyrillic (rus) script not installed" in w for w in res.warnings)
+
+
+@pytest.mark.slow
+@needs_ocr
+def test_several_pages_in_one_tesseract_run_read_as_one_at_a_time(corpus, tmp_path):
+    """``ocr_images`` (one tesseract process, models loaded once) gives each page exactly what ``ocr_image`` gives
+    it alone: same words, lines and confidence; a list holding an unreadable image gives None (the caller then
+    reads the pages one at a time)."""
+    from ingest.pdf import _render_page, ocr_image, ocr_images
+
+    imgs = [_render_page(corpus / "cases" / "V01.pdf", 0, 300, tmp_path / "a.pgm"),
+            _render_page(corpus / "pdf" / "vn-sct-laocai-ke-hoach-1105-broken-tounicode.pdf", 0, 300,
+                         tmp_path / "b.pgm")]
+    alone = [ocr_image(p, "vie+eng") for p in imgs]
+    together = ocr_images(imgs, "vie+eng")
+    assert together == alone
+    assert alone[0][0] and alone[1][0] and alone[0][1] > 0.8
+    (tmp_path / "bad.pgm").write_bytes(b"not an image")
+    assert ocr_images([imgs[0], tmp_path / "bad.pgm"], "vie+eng") is None
+
+
+def test_page_image_for_ocr_is_pdfium_greyscale(corpus, tmp_path):
+    """The page image handed to tesseract (rendered in colour, made grey by PIL: twice as fast) has exactly the
+    pixels of PDFium's own greyscale rendering, in every direction."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from ingest.pdf import _render_page
+
+    src = corpus / "cases" / "V01.pdf"
+    doc = pdfium.PdfDocument(str(src))
+    try:
+        for rot in (0, 90):
+            out = _render_page(src, 0, 150, tmp_path / f"p{rot}.pgm", rot)
+            grey = doc[0].render(scale=150 / 72, grayscale=True, rotation=rot).to_pil().convert("L")
+            assert np.array_equal(np.asarray(Image.open(out)), np.asarray(grey)), rot
+    finally:
+        doc.close()
