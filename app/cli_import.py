@@ -179,10 +179,14 @@ def party_status_command(
             _emit(r)
         return
     t = Table(title=f"instrument {instrument}: {len(rows)} part(ies) on {(day or date.today()).isoformat()}")
-    for col in ("party", "name", "signature", "consent", "status"):
+    for col in ("party", "name", "signature", "consent", "in force", "status"):
         t.add_column(col)
     for r in rows:
         c = r["consent"]
+        eif = (r.get("entry_into_force") or "") + (" *" if r.get("entry_into_force_derived") else "")
         t.add_row(r["party"], r.get("name_en") or "", r["signature"] or "",
-                  f"{c['type']} {c['date']}" if c else "", r["status_label_vi"])
+                  f"{c['type']} {c['date']}" if c else "", eif, r["status_label_vi"])
     Console().print(t)
+    if any(r.get("entry_into_force_derived") for r in rows):
+        Console().print("* derived from the instrument's entry into force and the party's consent "
+                        "(no date recorded for that party)")

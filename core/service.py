@@ -534,25 +534,64 @@ def register_facts(events: list[InstrumentEvent]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- per-party status (multilateral)
+_CONSENT_TYPES = ("ratified", "approved", "acceded", "accepted", "succeeded")
+
+
+def party_entry_into_force(inst: Instrument, general_eif: date | None, consent: date | None) -> date | None:
+    """When a multilateral instrument entered into force for a party whose own date is not recorded: on the
+    instrument's entry into force for a party that consented before it; for a later consent, the instrument's
+    rule counted from that consent (n days after deposit or notification), else the day of consent. None without
+    a consent or a general entry into force. (A recorded party event always wins: treaties often set another
+    period for later parties, e.g. UNCLOS Art. 308(2), thirty days.)"""
+    from datetime import timedelta
+
+    if consent is None or general_eif is None:
+        return None
+    if consent <= general_eif:
+        return general_eif
+    if inst.eif_rule in ("n_days_after_deposit", "n_days_after_last_notification") and inst.eif_days:
+        return consent + timedelta(days=inst.eif_days)
+    return consent
+
+
 def party_status(session: Session, instrument_id: int, as_of: date | None = None) -> list[dict[str, Any]]:
-    """Each party's actions and its status on ``as_of`` (events carrying that party's code)."""
-    get_instrument(session, instrument_id)
+    """Each party's actions and its status on ``as_of`` (events carrying that party's code). Where a party's entry
+    into force is not recorded it is derived (``party_entry_into_force``) and flagged
+    ``entry_into_force_derived``."""
+    from core.lifecycle import EventView
+
+    inst = get_instrument(session, instrument_id)
     as_of = as_of or date.today()
     by_party: dict[str, list[InstrumentEvent]] = {}
+    general = []
     for e in events_of(session, instrument_id):
         if e.party_code:  # every party with an action is listed; only actions up to the date count
             lst = by_party.setdefault(e.party_code, [])
             if e.date <= as_of:
                 lst.append(e)
+        elif e.type == "entered_into_force":
+            general.append(e.date)
+    general_eif = min(general) if general else None
     out = []
     for code, evs in sorted(by_party.items()):
-        st = derive_status([_as_whole(e) for e in evs], as_of)
-        consent = [e for e in evs if e.type in ("ratified", "approved", "acceded", "accepted", "succeeded")]
+        consent = [e for e in evs if e.type in _CONSENT_TYPES]
+        views = [_as_whole(e) for e in evs]
+        eif = next((e.date for e in evs if e.type == "entered_into_force"), None)
+        derived = False
+        if eif is None:
+            eif = party_entry_into_force(inst, general_eif, consent[0].date if consent else None)
+            left = next((e.date for e in evs if e.type in ("withdrawn", "denounced")), None)
+            if eif is not None and eif <= as_of and (left is None or left > eif):
+                derived = True
+                views.append(EventView(type="entered_into_force", date=eif, id=None, party_code=None))
+            else:
+                eif = None
+        st = derive_status(views, as_of)
         out.append({
             "party": code, "status": st.value, "status_label_vi": st.label_vi,
             "signature": next((e.date.isoformat() for e in evs if e.type == "signed"), None),
             "consent": ({"type": consent[0].type, "date": consent[0].date.isoformat()} if consent else None),
-            "entry_into_force": next((e.date.isoformat() for e in evs if e.type == "entered_into_force"), None),
+            "entry_into_force": eif.isoformat() if eif else None, "entry_into_force_derived": derived,
             "withdrawal": next((e.date.isoformat() for e in evs if e.type in ("withdrawn", "denounced")), None),
             "reservations": [{"type": e.type, "date": e.date.isoformat(), "text": e.note} for e in evs
                              if e.type in ("reservation", "declaration", "objection")],

@@ -36,7 +36,7 @@ from search.query import Clause, ParsedQuery, parse
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 FOLD, EXACT = "vi_fold", "vi_exact"
 KEYWORD_FIELDS = ("family", "instrument_type", "party", "danh_nghia", "signatory_level", "field", "status")
 # (field, weight) searched with folded terms
@@ -81,15 +81,19 @@ _PAIR_GAP = "_"  # the token at a position whose pair holds a word body_f leaves
 
 def word_pairs(text: str) -> str:
     """The body_s value of a body_f value: for each position of body_f's words but the last, the word and the
-    next joined by "_", separated by spaces. A position next to a word body_f drops (``remove_long(100)``:
-    100 bytes or more) holds ``_PAIR_GAP``, so pair positions stay the positions of body_f's words."""
+    next joined by "_", separated by spaces, then ``_PAIR_GAP``. A position next to a word body_f drops
+    (``remove_long(100)``: 100 bytes or more) holds ``_PAIR_GAP``, so pair positions stay the positions of
+    body_f's words."""
     if _LONG_RUN.search(text) is None:  # (no word can reach 100 bytes: four bytes a letter at most)
         words: list[str | None] = list(_FOLD_AN.analyze(text))
     else:
         words = [w if len(cut.encode("utf-8")) < 100 else None
                  for w, cut in zip(_FOLD_ALL_AN.analyze(text), _CUT_AN.analyze(text))]
-    return " ".join(f"{a}_{b}" if a is not None and b is not None else _PAIR_GAP
-                    for a, b in zip(words, words[1:]))
+    # (ended by one more gap token: tantivy leaves a single empty position between two values of a field, so a
+    # phrase asked as pairs two positions apart could otherwise take the last pair of one article and the first
+    # of the next for a phrase running across them)
+    return " ".join([f"{a}_{b}" if a is not None and b is not None else _PAIR_GAP
+                     for a, b in zip(words, words[1:])] + [_PAIR_GAP])
 
 
 def build_schema() -> tantivy.Schema:

@@ -120,6 +120,30 @@ def test_per_party_status_as_of(client, auth):
     assert st["LAO"]["status"] == "terminated" and st["LAO"]["withdrawal"] == "2020-12-31"
     st = {p["party"]: p for p in client.get(f"/api/instruments/{iid}/parties?as_of=2012-01-01", headers=auth).json()}
     assert "THA" not in st or st["THA"]["status"] == "pending"
+    assert st["VNM"]["entry_into_force"] == "2011-06-01" and not st["VNM"]["entry_into_force_derived"]
+
+
+def test_party_entry_into_force_derived_from_the_instrument(client, auth):
+    """A party's entry into force, where it is not recorded, follows from the instrument's: its own date for a party
+    that consented before; for a later consent the instrument's rule (n days after deposit); never after the party
+    withdrew."""
+    body = treaty(title="Công ước về hợp tác khu vực (demo 2)", instrument_type="công ước", danh_nghia="Nhà nước",
+                  bilateral=False, parties=[{"name": "Việt Nam"}, {"name": "Thái Lan"}, {"name": "Lào"}],
+                  signed_date="2010-01-01", eif_rule="n_days_after_deposit", eif_days=30)
+    iid = client.post("/api/instruments", json=body, headers=auth).json()["id"]
+    events = [(None, "entered_into_force", "2012-01-01"), ("VNM", "ratified", "2011-03-01"),
+              ("THA", "acceded", "2015-02-02"), ("LAO", "ratified", "2011-05-05"), ("LAO", "withdrawn", "2011-12-01")]
+    for party, t, d in events:
+        r = client.post(f"/api/instruments/{iid}/events", json={"type": t, "date": d, "party_code": party},
+                        headers=auth)
+        assert r.status_code == 201, r.text
+    st = {p["party"]: p for p in client.get(f"/api/instruments/{iid}/parties?as_of=2016-01-01", headers=auth).json()}
+    assert (st["VNM"]["status"], st["VNM"]["entry_into_force"], st["VNM"]["entry_into_force_derived"]) == \
+        ("in_force", "2012-01-01", True)
+    assert (st["THA"]["status"], st["THA"]["entry_into_force"]) == ("in_force", "2015-03-04")  # 30 days after
+    assert st["LAO"]["status"] == "terminated" and st["LAO"]["entry_into_force"] is None
+    st = {p["party"]: p for p in client.get(f"/api/instruments/{iid}/parties?as_of=2015-03-01", headers=auth).json()}
+    assert st["THA"]["status"] == "consent_given" and st["THA"]["entry_into_force"] is None
 
 
 def test_migration_upgrade_from_first_slice_keeps_data(tmp_path):

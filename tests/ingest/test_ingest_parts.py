@@ -203,6 +203,7 @@ SYNTHETIC_PAGES = [
     "L¶Accord s¶applique aux zones situées au-delà de la juridiction nationale, d¶un commun accord § 4",
     "a¶b¶c¶d¶e¶f¶g¶h¶i¶j¶k¶l¶m¶n¶o¶p¶ †x‡y mots français très ordinaires ici",
     "Hello world text¶² more words here and there ½¶Ⅻ and ¶",  # '²', '½', 'Ⅻ' are word characters, not letters
+    "ˆ " * 11 + "ab",  # 'ˆ' (U+02C6) is odd and a letter: it decides the script
 ]
 
 

@@ -239,22 +239,3 @@ def test_several_pages_in_one_tesseract_run_read_as_one_at_a_time(corpus, tmp_pa
     (tmp_path / "bad.pgm").write_bytes(b"not an image")
     assert ocr_images([imgs[0], tmp_path / "bad.pgm"], "vie+eng") is None
 
-
-def test_page_image_for_ocr_is_pdfium_greyscale(corpus, tmp_path):
-    """The page image handed to tesseract (rendered in colour, made grey by PIL: twice as fast) has exactly the
-    pixels of PDFium's own greyscale rendering, in every direction."""
-    import numpy as np
-    import pypdfium2 as pdfium
-    from PIL import Image
-
-    from ingest.pdf import _render_page
-
-    src = corpus / "cases" / "V01.pdf"
-    doc = pdfium.PdfDocument(str(src))
-    try:
-        for rot in (0, 90):
-            out = _render_page(src, 0, 150, tmp_path / f"p{rot}.pgm", rot)
-            grey = doc[0].render(scale=150 / 72, grayscale=True, rotation=rot).to_pil().convert("L")
-            assert np.array_equal(np.asarray(Image.open(out)), np.asarray(grey)), rot
-    finally:
-        doc.close()

@@ -57,11 +57,19 @@ def test_unclos_and_iccpr_status_tables(session, corpus):
     assert {"KNA", "VCT"} <= {r["party"] for r in rows}                                    # "St. Kitts and Nevis"
     eu_ev = [e for e in events_of(session, unclos_id) if e.party_code == "EU" and e.type == "ratified"]
     assert eu_ev[0].note == "untc-status-unclos-21-6: formal confirmation"
-    # per-party status as of a date
+    # per-party status as of a date: ratified before the Convention's entry into force (16 Nov 1994), Viet Nam is
+    # bound from that day (derived: the table has no per-party dates)
     assert _party(party_status(session, unclos_id, date(1990, 1, 1)), "VNM")["status"] == "signed"
-    assert _party(party_status(session, unclos_id, date(1995, 1, 1)), "VNM")["status"] == "consent_given"
+    assert _party(party_status(session, unclos_id, date(1994, 10, 1)), "VNM")["status"] == "consent_given"
+    v95 = _party(party_status(session, unclos_id, date(1995, 1, 1)), "VNM")
+    assert v95["status"] == "in_force" and v95["entry_into_force"] == "1994-11-16" and v95["entry_into_force_derived"]
+    # a later accession (no rule with a period recorded): bound from the day of accession
+    alb = _party(party_status(session, unclos_id, date(2026, 1, 1)), "ALB")
+    assert alb["status"] == "in_force" and alb["entry_into_force"] == "2003-06-23"
+    assert _party(party_status(session, unclos_id, date(2003, 1, 1)), "ALB")["status"] == "pending"
+    assert _party(party_status(session, unclos_id, date(2026, 1, 1)), "AFG")["status"] == "signed"  # signed only
     named = _party(list_party_status(session, unclos_id, date(1995, 1, 1)), "VNM")
-    assert named["name_en"] == "Viet Nam" and named["status"] == "consent_given"
+    assert named["name_en"] == "Viet Nam" and named["status"] == "in_force"
     # the instrument as a whole keeps its own status (party events do not count)
     assert status_of(session, session.get(type(unclos), unclos_id), date(1990, 1, 1)).value == "signed"
 
@@ -82,7 +90,10 @@ def test_unclos_and_iccpr_status_tables(session, corpus):
     assert _party(rows, "VNM")["consent"] == {"type": "acceded", "date": "1982-09-24"}
     assert _party(rows, "VNM")["signature"] is None
     assert _party(party_status(session, iccpr_id, date(1982, 9, 23)), "VNM")["status"] == "pending"
-    assert _party(party_status(session, iccpr_id, date(1982, 9, 24)), "VNM")["status"] == "consent_given"
+    # acceded after the Covenant's entry into force, no period recorded on the record: bound from the accession
+    # (derived and flagged; the Covenant's own three months (Art. 49(2)) need a recorded party event or rule)
+    v82 = _party(party_status(session, iccpr_id, date(1982, 9, 24)), "VNM")
+    assert v82["status"] == "in_force" and v82["entry_into_force_derived"]
 
     # footnote numbers, an unknown participant and an unknown marker; known rows unchanged
     s3, lines, res = run_cli("import-status", DATA / "untc-status-footnotes.csv", "--instrument", iccpr_id, "--json")
@@ -96,7 +107,7 @@ def test_unclos_and_iccpr_status_tables(session, corpus):
 
     # party-status command
     _, plines, _ = run_cli("party-status", iccpr_id, "--as-of", "1990-01-01", "--json")
-    assert {"party": "VNM", "status": "consent_given"}.items() <= next(p for p in plines if p["party"] == "VNM").items()
+    assert {"party": "VNM", "status": "in_force", "entry_into_force_derived": True}.items() <= next(p for p in plines if p["party"] == "VNM").items()
 
 
 def test_status_misuse_and_conflicts(session, tmp_path):

@@ -159,7 +159,8 @@ def test_body_phrases_on_word_pairs_equal_plain_phrases(tmp_path):
             s = b._idx().searcher()
             # the words of every text in a row (over-long ones kept, as a query would hold them) and across
             # articles, so cut phrases may span both
-            stream = " ".join(t for arts in bodies for t in arts).replace("-", " ").split()
+            stream = " ".join(f"Điều {k + 1} {t}" for arts in bodies for k, t in enumerate(arts))
+            stream = stream.replace("-", " ").split()
             for _ in range(8):
                 if len(stream) >= 2 and data.draw(st.booleans()):
                     n = data.draw(st.integers(2, min(7, len(stream))))
@@ -208,4 +209,24 @@ def test_all_ids_in_parts_falls_back_for_other_ids(tmp_path):
     assert b.all_ids(pause=1e-4) == b.all_ids() == {"i1", "i25", "x-3"}
     b.delete(["x-3"])
     assert b.all_ids(pause=1e-4) == {"i1", "i25"}
+    b.close()
+
+
+def test_body_phrase_does_not_run_across_articles(tmp_path):
+    """The last words of one article and the first of the next are not a phrase (as in body_f, where tantivy
+    leaves a gap between values): pairs two positions apart must not reach across that gap."""
+    from tantivy import Query
+
+    b = TantivyBackend(tmp_path / "i")
+    b.upsert([make_doc(1, "Hiệp định", articles=[
+        {"label": "Điều 7", "text": "hoàn tất thủ tục pháp lý nội bộ."},
+        {"label": "Điều 8", "text": "Hiệp định này có hiệu lực."}])])
+    s = b._idx().searcher()
+    for toks in (["noi", "bo", "dieu", "8"], ["phap", "ly", "noi", "bo", "dieu", "8"]):
+        assert s.search(Query.phrase_query(b.schema, "body_f", toks), 10, count=True).count == 0
+        assert s.search(b._body_phrase(toks), 10, count=True).count == 0
+        assert s.search(b._body_phrase_prefix(toks + ["hi"]), 10, count=True).count == 0
+    for q in ('"nội bộ Điều 8"', '"pháp lý nội bộ Điều 8"', "nội-bộ-Điều-8"):
+        assert b.search(SearchQuery(q=q)).total == 0, q
+    assert b.search(SearchQuery(q='"thủ tục pháp lý nội bộ"')).total == 1
     b.close()
