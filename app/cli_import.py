@@ -79,6 +79,9 @@ def import_file(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and count only; write nothing"),
     as_json: bool = typer.Option(False, "--json", help="One JSON line per row before the summary"),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Only the first N data rows"),
+    where: Optional[list[str]] = typer.Option(None, "--where", help="COLUMN~TEXT, repeatable: only rows whose "
+                                              "cell contains TEXT (ignoring case and marks), e.g. a world list's "
+                                              "rows naming Viet Nam: --where Membership~Vietnam"),
     actor: str = typer.Option("import", "--actor", help="Who imports (for the audit log)"),
 ) -> None:
     """Import treaties or agreements from a CSV/XLSX list: one record per row, re-import changes nothing,
@@ -86,13 +89,14 @@ def import_file(
     decision, so they are NOT public until a legal officer decides to publish them. A row naming an
     unknown party is imported as a draft (the name kept, a warning given)."""
     from ingest.importer import ImportOptions, ImportReport, ImportUsageError, iter_import, parse_assignments, \
-        read_table
+        parse_where, read_table
 
     con = _console()
     try:
         opts = ImportOptions(family=family, mapping=parse_assignments(mapping, "--map"),
                              constants=parse_assignments(constants, "--set"), date_order=date_order,
-                             source=source, sheet=sheet, draft=draft, dry_run=dry_run, limit=limit, actor=actor)
+                             source=source, sheet=sheet, draft=draft, dry_run=dry_run, limit=limit, actor=actor,
+                             where=parse_where(where))
         opts.check()
         table = read_table(file, sheet=sheet, wanted=list(opts.mapping.values()))
     except ImportUsageError as exc:
@@ -113,7 +117,8 @@ def import_file(
     summary = report.summary()
     con.print(f"{'dry run: ' if dry_run else ''}{summary['rows']} row(s): {summary['imported']} imported, "
               f"{summary['updated']} updated, {summary['skipped']} skipped ({summary['unchanged']} unchanged, "
-              f"{len(summary['errors'])} error(s)); {summary['drafts']} draft(s); encoding {table.encoding}")
+              f"{len(summary['errors'])} error(s)); {summary['drafts']} draft(s); encoding {table.encoding}"
+              + (f"; {summary['filtered_out']} row(s) left out by --where" if where else ""))
     for w in report.file_warnings:
         con.print(f"[yellow]warning:[/yellow] {w['message']}", markup=True)
     _emit(summary)

@@ -131,6 +131,18 @@ def _field_kind(name: str) -> str:
     return "str"
 
 
+def parse_where(items: list[str] | None) -> dict[str, str]:
+    """``["Membership~Vietnam", …]`` → ``{"Membership": "Vietnam"}`` (rows whose cell contains the text, ignoring
+    case, marks, đ, spaces and hyphens: "Vietnam" finds "Viet Nam" and "Việt Nam")."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        col, sep, text = item.partition("~")
+        if not sep or not col.strip() or not text.strip():
+            raise ImportUsageError(f"--where {item!r}: write COLUMN~TEXT (e.g. --where Membership~Vietnam)")
+        out[col.strip()] = text.strip()
+    return out
+
+
 def parse_assignments(items: list[str] | None, what: str = "--map") -> dict[str, str]:
     """``["title=Common.Name", …]`` → ``{"title": "Common.Name"}``; an unknown field is a usage error."""
     out: dict[str, str] = {}
@@ -162,6 +174,7 @@ class ImportOptions:
     dry_run: bool = False
     limit: int | None = None                  # only the first N data rows
     actor: str = "import"
+    where: dict[str, str] = field(default_factory=dict)  # column → text the cell must contain (--where)
 
     def check(self) -> None:
         if self.date_order not in ("dmy", "mdy", "ymd"):
@@ -710,6 +723,7 @@ class ImportReport:
     file_warnings: list[dict[str, Any]] = field(default_factory=list)
     not_in_file: int | None = None
     encoding: str | None = None
+    filtered_out: int = 0  # rows left out by --where
 
     def add(self, o: RowOutcome) -> None:
         self.outcomes.append(o)
@@ -729,6 +743,7 @@ class ImportReport:
                           and o.record_state == "draft"),
             "warnings": self.file_warnings + [w for o in self.outcomes for w in o.warnings],
             "not_in_file": self.not_in_file,
+            "filtered_out": self.filtered_out,
             "source": self.source,
             "encoding": self.encoding,
             "dry_run": self.dry_run,
@@ -1234,9 +1249,19 @@ def iter_import(session: Session | None, table: SourceTable, opts: ImportOptions
         report.encoding = table.encoding
         report.file_warnings.extend(table.warnings)
         report.file_warnings.extend(imp.file_warnings)
+    wanted: list[tuple[str, str]] = []
+    for col, text in opts.where.items():
+        h = table.column(col)
+        if h is None:
+            raise ImportUsageError(f"--where: no column {col!r} in the file (columns: {', '.join(table.headers)})")
+        wanted.append((h, fold_key(text)))
     n = 0
     for row in table.rows:
         if row.is_blank():
+            continue
+        if wanted and not all(t in fold_key(str(row.cells.get(h) or "")) for h, t in wanted):
+            if report is not None:
+                report.filtered_out += 1
             continue
         if opts.limit is not None and n >= opts.limit:
             break
@@ -1246,7 +1271,7 @@ def iter_import(session: Session | None, table: SourceTable, opts: ImportOptions
             report.add(o)
         yield o
     if report is not None:
-        if opts.limit is None:
+        if opts.limit is None and not wanted:  # (rows left out by a limit or a filter are not "gone")
             report.not_in_file = imp.not_in_file()
         if imp.ended_unmapped:
             report.file_warnings.append({"row": None, "field": "status", "message": f"{imp.ended_unmapped} row(s) "

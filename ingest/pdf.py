@@ -12,9 +12,9 @@
   ``ingest.quality.assess``'s verdict, computed once per page with C-speed string operations for the common
   case (and re-checked only where the document language changes it).
 * Unusable pages are rendered at 300 dpi (with their /Rotate applied) and OCR'd with the ``tesseract``
-  binary (``OMP_THREAD_LIMIT=1``), several pages at once (a thread per core, each running one tesseract
-  process over a few pages, so the language models are loaded once for them; page images are greyscale
-  files in a temporary directory, one page in memory at a time per thread). Pages are read with the Latin
+  binary (``OMP_THREAD_LIMIT=1``), several pages at once (a thread per core, each feeding page after page to
+  its own tesseract process, so the language models are loaded once; a page image is a greyscale file that
+  exists only while its page is OCR'd). Pages are read with the Latin
   models (vie+eng) first; a page whose garbled text layer shows another script, or whose Latin reading has
   a low confidence, is checked with tesseract's OSD (script and orientation) and read again with the right
   model or rotation, so a Cyrillic or Han page is not left to the Vietnamese model. Once two pages agree
@@ -199,31 +199,101 @@ def ocr_image(image: bytes | os.PathLike | str, langs: str, timeout: float = 180
     return text, mean, None
 
 
-def ocr_images(paths: list[os.PathLike | str], langs: str, timeout: float = 180.0,
-               psm: int = 3) -> list[tuple[str, float | None, str | None]] | None:
-    """OCR several image files with one tesseract process (the language models are loaded once, not once a page:
-    about 0.1 s of a page's 1.3–1.6 s), given as a list file. The same (text, confidence, error) per image as
-    ``ocr_image`` on each: tesseract reads the pages of a list one after another with nothing carried over
-    (checked word for word and confidence for confidence in the tests). ``timeout`` is per image. None when the
-    run as a whole fails (an unreadable image, a time-out): the caller then reads the images one at a time."""
-    exe = _tesseract()
-    if not exe or not paths:
-        return None
-    listing = Path(os.fspath(paths[0])).parent / "pages.txt"
-    listing.write_text("".join(os.fspath(x) + "\n" for x in paths), encoding="utf-8")
-    cmd = [exe, str(listing), "stdout", "-l", langs, "--psm", str(psm), "tsv"]
-    try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout * len(paths), env=_tess_env())
-    except (subprocess.TimeoutExpired, OSError):
-        return None
-    finally:
-        listing.unlink(missing_ok=True)
-    if p.returncode != 0:
-        return None
-    pages = _read_tsv(p.stdout.decode("utf-8", "replace").splitlines()[1:])
-    if any(n < 1 or n > len(paths) for n in pages):
-        return None
-    return [(*pages.get(n, ("", None)), None) for n in range(1, len(paths) + 1)]
+class TesseractStream:
+    """One tesseract process kept for many pages: it reads the names of page images on its stdin
+    (``-c stream_filelist=true``) and writes each page's TSV as soon as that page is read, so the language
+    models are loaded once, not once a page (about 0.1 s of a page's 1.3 s). After each page a tiny blank image
+    is named too: its first TSV row marks the end of the page's rows. Each page is read as ``ocr_image`` reads it
+    alone (the same words and confidences: tested). A page that fails or takes longer than ``timeout`` ends the
+    process (it is started again for the next page) and gets an error. Not thread-safe: one per OCR thread."""
+
+    def __init__(self, langs: str, psm: int = 3) -> None:
+        self.langs, self.psm = langs, psm
+        self.proc: subprocess.Popen | None = None
+        self.page = 0
+        self._buf = b""
+        self._tmp = tempfile.TemporaryDirectory(prefix="treatydb-tess-")
+        self._blank = Path(self._tmp.name) / "blank.pgm"
+        self._blank.write_bytes(b"P5\n16 16\n255\n" + b"\xff" * 256)
+
+    def _start(self) -> None:
+        exe = _tesseract()
+        if not exe:
+            raise OSError("tesseract is not installed")
+        self.proc = subprocess.Popen(
+            [exe, "stdin", "stdout", "-l", self.langs, "--psm", str(self.psm), "-c", "stream_filelist=true", "tsv"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_tess_env())
+        self.page = 0
+        self._buf = b""
+
+    def _line(self, deadline: float) -> str | None:
+        """The next output line, or None at the end of the output or past ``deadline``."""
+        import select
+        import time
+
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def read(self, image: os.PathLike | str, timeout: float = 180.0) -> tuple[str, float | None, str | None]:
+        """(text, mean word confidence 0..1, error) of one page image file, as ``ocr_image``."""
+        import time
+
+        name = os.fspath(image)
+        if "\n" in name:
+            return ocr_image(image, self.langs, timeout, self.psm)
+        try:
+            if self.proc is None or self.proc.poll() is not None:
+                self._start()
+            self.proc.stdin.write(f"{name}\n{self._blank}\n".encode("utf-8"))
+            self.proc.stdin.flush()
+        except OSError as e:
+            self.close()
+            return "", None, f"OCR failed: {e}"
+        want, marker = self.page + 1, str(self.page + 2)
+        rows: list[str] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self._line(deadline)
+            if line is None:
+                late = time.monotonic() >= deadline
+                self.close()
+                return "", None, (f"OCR timed out after {timeout:.0f} s" if late else
+                                  "OCR failed: tesseract stopped (the image could not be read)")
+            if line.startswith("1\t" + marker + "\t"):
+                break
+            if not line.startswith("level\t"):
+                rows.append(line)
+        self.page += 2
+        text, mean = _read_tsv(rows).get(want, ("", None))
+        return text, mean, None
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+
+    def shutdown(self) -> None:
+        self.close()
+        self._tmp.cleanup()
 
 
 def _read_tsv(rows: list[str]) -> dict[int, tuple[str, float | None]]:
@@ -786,12 +856,6 @@ class _ScriptVotes:
                 self.doc_script = script
 
 
-def _ocr_chunk(n_pages: int, workers: int) -> int:
-    """Pages per tesseract run: about two runs per worker, at most 6 pages a run (so the work stays spread over
-    the workers and the document's script is known early), at least 1."""
-    return max(1, min(6, -(-n_pages // (2 * workers))))
-
-
 def _ocr_workers(n_pages: int, requested: int | None) -> int:
     env = os.environ.get("TREATYDB_OCR_WORKERS")
     want = requested or (int(env) if env and env.isdigit() else 0) or os.cpu_count() or 1
@@ -800,9 +864,9 @@ def _ocr_workers(n_pages: int, requested: int | None) -> int:
 
 def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, doc_lang, ocr_langs, max_ocr_pages,
                      dpi, ocr_timeout, ocr_workers=None) -> None:
-    """OCR the unusable pages, several at once (single-threaded tesseract processes, up to one per core, each
-    reading a few pages so the models are loaded once for them). Pages are read with the Latin models (vie+eng)
-    first; a page whose garbled text layer shows
+    """OCR the unusable pages, several at once (a thread per core, each with its own single-threaded tesseract
+    process that reads page after page, so the models are loaded once). Pages are read with the Latin models
+    (vie+eng) first; a page whose garbled text layer shows
     another script, or whose Latin reading has a low confidence, gets tesseract's OSD (script, orientation)."""
     installed = tesseract_languages()
     if not can_ocr:
@@ -829,6 +893,17 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
         if not have:
             return None
         return "+".join(have[:1] + (["eng"] if "eng" in installed else []))
+
+    streams: dict[int, TesseractStream] = {}
+    streams_lock = threading.Lock()
+
+    def stream() -> TesseractStream:
+        """This thread's tesseract process for the Latin models (started at its first page)."""
+        key = threading.get_ident()
+        with streams_lock:
+            if key not in streams:
+                streams[key] = TesseractStream(latin)
+            return streams[key]
 
     def script_of_page(i: int) -> tuple[str, str | None, str | None, list[str] | None]:
         """(what is wrong with page ``i``, the document's script when decided, the script to read the page in,
@@ -888,48 +963,21 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
             except Exception as e:  # noqa: BLE001
                 return [f"page {i + 1}: {what}; cannot render the page for OCR ({e})"], None
             langs = langs_for(script or "Latin")
-            return finish(i, img, what, doc_script, script, langs, ocr_image(img, langs, timeout=ocr_timeout))
-
-    def several(chunk: list[int]) -> list[tuple[list[str], tuple | None]]:
-        """OCR the pages of ``chunk`` (results in their order). Pages read first with the Latin models go to one
-        tesseract run, so the models are loaded once for them all; the others, a page that cannot be rendered,
-        and every page of a run that fails are read one at a time."""
-        if len(chunk) == 1:
-            return [one(chunk[0])]
-        out: dict[int, tuple[list[str], tuple | None]] = {}
-        with tempfile.TemporaryDirectory(prefix="treatydb-ocr-") as tmp:
-            batch: list[tuple[int, Path, str, str | None, str | None]] = []
-            for i in chunk:
-                what, doc_script, script, missing = script_of_page(i)
-                if missing is not None:
-                    out[i] = (missing, None)
-                    continue
-                if script not in (None, "Latin"):
-                    continue  # read on its own below, with its script's models
-                img = Path(tmp) / f"page-{i + 1}.pgm"
-                try:
-                    _render_page(path, i, dpi, img)
-                except Exception:  # noqa: BLE001 - read on its own below, which names the problem
-                    continue
-                batch.append((i, img, what, doc_script, script))
-            if len(batch) > 1:
-                reads = ocr_images([b[1] for b in batch], latin, timeout=ocr_timeout)
+            if langs == latin:  # the first reading of most pages: by this thread's running tesseract
+                read = stream().read(img, timeout=ocr_timeout)
+                if read[2] is not None and "timed out" not in read[2]:
+                    read = ocr_image(img, langs, timeout=ocr_timeout)  # (once more on its own before giving up)
             else:
-                reads = [ocr_image(b[1], latin, timeout=ocr_timeout) for b in batch]
-            if reads is not None:
-                for (i, img, what, doc_script, script), read in zip(batch, reads):
-                    out[i] = finish(i, img, what, doc_script, script, latin, read)
-        return [out[i] if i in out else one(i) for i in chunk]
+                read = ocr_image(img, langs, timeout=ocr_timeout)
+            return finish(i, img, what, doc_script, script, langs, read)
 
     workers = _ocr_workers(len(todo), ocr_workers)
-    size = _ocr_chunk(len(todo), workers)
-    chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
     if workers == 1:
-        results = (r for rs in map(several, chunks) for r in rs)
+        results = map(one, todo)
         pool = None
     else:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
-        results = (r for rs in pool.map(several, chunks) for r in rs)
+        results = pool.map(one, todo)
     try:
         for i, (warns, got) in zip(todo, results):
             res.warnings.extend(warns)
@@ -952,6 +1000,8 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        for st in streams.values():
+            st.shutdown()
     if skipped:
         res.warnings.append(f"pages {_ranges(skipped)}: text layer unusable; not OCR'd (OCR page limit {max_ocr_pages})")
 

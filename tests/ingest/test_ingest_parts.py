@@ -361,26 +361,31 @@ def test_ocr_runs_pages_in_parallel_and_keeps_page_order(tmp_path, monkeypatch):
     monkeypatch.setattr(pdfmod, "ocr_available", lambda: True)
     monkeypatch.setattr(pdfmod, "tesseract_languages", lambda: frozenset({"vie", "eng", "osd"}))
     monkeypatch.setattr(pdfmod, "_render_page", fake_render)
-    runs: list[int] = []
+    streams: list[str] = []
 
-    def fake_ocr_images(paths, langs, timeout=180.0, psm=3):
-        runs.append(len(paths))
-        return [fake_ocr(p, langs) for p in paths]
+    class FakeStream:
+        def __init__(self, langs, psm=3):
+            streams.append(langs)
+
+        def read(self, image, timeout=180.0):
+            return fake_ocr(image, "vie+eng")
+
+        def shutdown(self):
+            pass
 
     monkeypatch.setattr(pdfmod, "ocr_image", fake_ocr)
-    monkeypatch.setattr(pdfmod, "ocr_images", fake_ocr_images)
+    monkeypatch.setattr(pdfmod, "TesseractStream", FakeStream)
     # every page: "x" alone is an empty text layer with a text object → OCR
     res = pdfmod.extract_pdf(path, ocr_workers=3)
     assert [p.method for p in res.pages] == ["ocr"] * 6
     assert [t.split()[3] for t in res.page_texts] == [f"page-{i}" for i in range(6)]
     assert live["max"] >= 2
-    assert runs == []  # 6 pages over 3 workers: a page a run
+    assert 2 <= len(streams) <= 3  # a tesseract process per worker thread, not per page
     res1 = pdfmod.extract_pdf(path, ocr_workers=1)
     assert res1.page_texts == res.page_texts
-    assert runs == [3, 3]  # one worker: two runs of three pages (the models loaded once a run)
-    # a run that fails: its pages are read one at a time, nothing lost
-    monkeypatch.setattr(pdfmod, "ocr_images", lambda *a, **k: None)
-    assert pdfmod.extract_pdf(path, ocr_workers=1).page_texts == res.page_texts
+    # a process that fails a page: the page is read once more on its own, nothing lost
+    monkeypatch.setattr(FakeStream, "read", lambda self, image, timeout=180.0: ("", None, "OCR failed: boom"))
+    assert pdfmod.extract_pdf(path, ocr_workers=2).page_texts == res.page_texts
 
 
 # --- a long PDF -----------------------------------------------------------------------------------------------

@@ -223,19 +223,26 @@ def test_ocr_skips_scripts_without_a_model(corpus):
 
 @pytest.mark.slow
 @needs_ocr
-def test_several_pages_in_one_tesseract_run_read_as_one_at_a_time(corpus, tmp_path):
-    """``ocr_images`` (one tesseract process, models loaded once) gives each page exactly what ``ocr_image`` gives
-    it alone: same words, lines and confidence; a list holding an unreadable image gives None (the caller then
-    reads the pages one at a time)."""
-    from ingest.pdf import _render_page, ocr_image, ocr_images
+def test_one_tesseract_process_reads_page_after_page_as_one_at_a_time(corpus, tmp_path):
+    """``TesseractStream`` (one tesseract process, models loaded once) gives each page exactly what ``ocr_image``
+    gives it alone: same words, lines and confidence. An unreadable image gets an error and the next page is read
+    by a new process; a page past its time limit is an error too."""
+    from ingest.pdf import TesseractStream, _render_page, ocr_image
 
     imgs = [_render_page(corpus / "cases" / "V01.pdf", 0, 300, tmp_path / "a.pgm"),
             _render_page(corpus / "pdf" / "vn-sct-laocai-ke-hoach-1105-broken-tounicode.pdf", 0, 300,
                          tmp_path / "b.pgm")]
     alone = [ocr_image(p, "vie+eng") for p in imgs]
-    together = ocr_images(imgs, "vie+eng")
-    assert together == alone
-    assert alone[0][0] and alone[1][0] and alone[0][1] > 0.8
-    (tmp_path / "bad.pgm").write_bytes(b"not an image")
-    assert ocr_images([imgs[0], tmp_path / "bad.pgm"], "vie+eng") is None
-
+    st = TesseractStream("vie+eng")
+    try:
+        assert [st.read(p) for p in imgs] == alone
+        assert alone[0][0] and alone[1][0] and alone[0][1] > 0.8
+        (tmp_path / "bad.pgm").write_bytes(b"not an image")
+        text, conf, err = st.read(tmp_path / "bad.pgm")
+        assert (text, conf) == ("", None) and "could not be read" in err
+        assert st.read(imgs[1]) == alone[1]
+        text, conf, err = st.read(imgs[0], timeout=0.01)
+        assert err == "OCR timed out after 0 s" and st.proc is None
+        assert st.read(imgs[0]) == alone[0]
+    finally:
+        st.shutdown()

@@ -432,3 +432,25 @@ def test_whole_file_in_a_legacy_encoding(tmp_path):
     assert [o.title for o in r.outcomes] == titles
     assert any(w["row"] is None and "not UTF-8" in w["message"] for w in s["warnings"])
     assert {w["row"] for w in s["warnings"] if w["row"]} == {2, 3, 4}
+
+
+def test_import_where_keeps_the_rows_naming_viet_nam(session, corpus):
+    """A world list filtered to the rows whose members name Viet Nam (any spelling: "Vietnam", "Viet Nam"); the
+    other rows are counted as left out, nothing else changes; an unknown column is a usage error."""
+    import csv
+
+    from core.models import Instrument
+    from core.text import fold_key
+
+    gptad = corpus / "metadata" / "gptad-trade-agreements.csv"
+    with open(gptad, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    expected = [r["Common.Name"] for r in rows if "vietnam" in fold_key(r["Membership"])]
+    assert 5 <= len(expected) < 20
+    dry, lines, _ = run_cli("import", gptad, *GPTAD_MAP, "--where", "Membership~Việt Nam", "--dry-run", "--json")
+    assert [ln["title"] for ln in lines] == expected
+    assert dry["rows"] == len(expected) and dry["filtered_out"] == len(rows) - len(expected)
+    assert dry["not_in_file"] is None
+    assert _count(session, Instrument) == 0
+    _, _, res = run_cli("import", gptad, *GPTAD_MAP, "--where", "Members~Vietnam", "--dry-run", code=2)
+    assert "no column 'Members'" in res.stderr + res.stdout
