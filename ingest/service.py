@@ -166,6 +166,23 @@ def store_payload_parts(session: Session, path: Path, payload: dict[str, Any], *
     return out
 
 
+def _same_instrument(session: Session, payload_in: InstrumentCreate) -> list[int]:
+    """Records that look like the instrument about to be drafted: same family, same signing date (or both without
+    one) and the same title once folded (the same treaty ingested from another file — a scan, then its Word
+    text)."""
+    from core.models import Instrument
+    from core.text import fold_key
+
+    if not payload_in.title:
+        return []
+    key = fold_key(payload_in.title)
+    same_day = (Instrument.signed_date.is_(None) if payload_in.signed_date is None
+                else Instrument.signed_date == payload_in.signed_date)
+    rows = session.exec(select(Instrument.id, Instrument.title).where(
+        same_day, Instrument.family == payload_in.family)).all()
+    return sorted(i for i, title in rows if fold_key(title) == key)
+
+
 def _store_one(session: Session, path: Path, payload: dict[str, Any], *, part: int, text: str,
                structure: dict[str, Any] | None, actor: str, filename: str | None,
                extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -209,6 +226,10 @@ def _store_one(session: Session, path: Path, payload: dict[str, Any], *, part: i
     except Exception as exc:  # a value the register refuses: keep the document, say why
         warnings.append(f"no draft record: {exc}")
     if payload_in is not None:
+        same = _same_instrument(session, payload_in)
+        if same:
+            warnings.append("may be the same instrument as record " + ", ".join(f"#{i}" for i in same) +
+                            " (same title and signing date, from another file): check before confirming")
         try:
             begin_write(session)  # SQLite: take the write lock before the savepoint reads
             with session.begin_nested():

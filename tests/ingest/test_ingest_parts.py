@@ -171,6 +171,21 @@ def test_store_two_instruments_two_documents_two_drafts(env, two_instruments):
     assert [ln["part"] for ln in dry] == [1, 2] and "record_id" not in dry[0]
 
 
+def test_same_instrument_from_another_file_is_flagged(env, corpus):
+    """The Word text of a treaty already drafted from its PDF (same title and signing date once folded) still gets
+    its draft, with a warning naming the earlier record; a different treaty gets none."""
+    from ingest.service import ingest_paths
+
+    first = list(ingest_paths([corpus / "cases" / "A01.pdf"], actor="test"))
+    assert first[0]["record_id"] and not any("same instrument" in w for w in first[0]["warnings"])
+    second = list(ingest_paths([corpus / "cases" / "A01.docx"], actor="test"))
+    rid = second[0]["record_id"]
+    assert rid and rid != first[0]["record_id"]
+    assert any(f"may be the same instrument as record #{first[0]['record_id']}" in w for w in second[0]["warnings"])
+    other = list(ingest_paths([corpus / "cases" / "V02.docx"], actor="test"))
+    assert not any("same instrument" in w for w in other[0]["warnings"])
+
+
 # --- fast paths give the plain results --------------------------------------------------------------------
 
 
