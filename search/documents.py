@@ -2,6 +2,7 @@
 publishable fields (no notes, classification details, decisions or internal documents)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,20 @@ from core.models import Instrument, StoredDocument
 from core.service import documents_of, entry_into_force_date, events_of, is_public, parties_of
 
 MAX_TEXT_CHARS = 2_000_000
+# the Ministry's entry-into-force notices ("Thông báo số 24/2024/TB-LPQT"), published in Công báo: searchable
+# by their number. (Other references on events, such as decisions, are not publishable fields.)
+_NOTICE_NUMBER = re.compile(r"\b\d{1,5}/\d{4}/TB-LPQT\b", re.IGNORECASE)
+
+
+def notice_numbers(events) -> list[str]:
+    """The entry-into-force notice numbers named by the events' document references, upper-cased, in order."""
+    out: list[str] = []
+    for e in events:
+        for m in _NOTICE_NUMBER.finditer(e.document_ref or ""):
+            n = m.group(0).upper()
+            if n not in out:
+                out.append(n)
+    return out
 
 
 def doc_id(instrument_id: int) -> str:
@@ -63,6 +78,7 @@ def build_document(session: Session, inst: Instrument, as_of: date | None = None
         "titles_other": [v for k, v in sorted((inst.titles or {}).items()) if k != "acronym" and v],
         "instrument_type": inst.instrument_type,
         "number": inst.number,
+        "numbers_other": [n for n in notice_numbers(events) if n != (inst.number or "").upper()],
         "danh_nghia": inst.danh_nghia,
         "signatory_level": inst.signatory_level,
         "field": inst.field,

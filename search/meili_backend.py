@@ -48,8 +48,8 @@ ATTR_BACK = {v: k for k, v in ATTR.items()}
 SORT = {"signed_desc": ["signed_day:desc"], "signed_asc": ["signed_day:asc"], "eif_desc": ["eif_day:desc"]}
 SEARCHABLE = [
     "title", "title_joined", "titles_other", "acronyms", "party_names", "party_aliases", "party_joined",
-    "parties", "number", "number_compact", "instrument_type", "field", "danh_nghia", "signatory_level",
-    "article_label", "article_heading", "article_text",
+    "parties", "number", "numbers_other", "number_compact", "instrument_type", "field", "danh_nghia",
+    "signatory_level", "article_label", "article_heading", "article_text",
 ]
 VIETNAMESE_ATTRS = [
     "title", "title_joined", "party_names", "party_joined", "instrument_type", "field", "danh_nghia",
@@ -82,7 +82,7 @@ def index_settings(*, max_total_hits: int = DEFAULT_MAX_TOTAL_HITS, max_values_p
             "enabled": True,
             "minWordSizeForTypos": {"oneTypo": 6, "twoTypos": 9},
             "disableOnNumbers": True,
-            "disableOnAttributes": ["number", "number_compact", "parties"],
+            "disableOnAttributes": ["number", "numbers_other", "number_compact", "parties"],
             "disableOnWords": [],
         },
         "faceting": {"maxValuesPerFacet": max_values_per_facet, "sortFacetValuesBy": {"*": "count"}},
@@ -181,7 +181,9 @@ def to_meili_docs(doc: dict, rev: str = "") -> list[dict]:
         "titles_other": titles_other,
         "instrument_type": _s(doc.get("instrument_type")),
         "number": _s(doc.get("number")),
-        "number_compact": compact_number(doc.get("number")) or None,
+        "numbers_other": [_s(n) for n in (doc.get("numbers_other") or []) if n],
+        # the compact forms of the number and of the entry-into-force notice numbers (one value, or a list)
+        "number_compact": _compact_numbers([doc.get("number")] + list(doc.get("numbers_other") or [])),
         "danh_nghia": _s(doc.get("danh_nghia")),
         "signatory_level": _s(doc.get("signatory_level")),
         "field": _s(doc.get("field")),
@@ -268,6 +270,11 @@ def build_filter(query: SearchQuery, extra: str | None = None) -> str | None:
     if not parts:
         return None
     return " AND ".join(p if " OR " not in p else f"({p})" for p in parts)
+
+
+def _compact_numbers(numbers: list) -> str | list[str] | None:
+    vals = [c for c in (compact_number(n) for n in numbers if n) if c]
+    return None if not vals else vals[0] if len(vals) == 1 else vals
 
 
 def meili_q(parsed: ParsedQuery) -> str:

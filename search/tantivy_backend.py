@@ -199,12 +199,13 @@ def to_tantivy_doc(doc: dict) -> tantivy.Document:
     for a in doc.get("acronyms") or []:
         if a:
             d.add_text("acr_f", _s(a))
+    others = [_s(n) for n in (doc.get("numbers_other") or []) if n]  # entry-into-force notice numbers
     meta = [doc.get("instrument_type"), doc.get("number"), doc.get("field"), doc.get("danh_nghia"),
             doc.get("signatory_level")]
-    for v in _with_joined([_s(m) for m in meta if m]):
+    for v in _with_joined([_s(m) for m in meta if m] + others):
         d.add_text("meta_f", v)
-    if doc.get("number"):
-        d.add_text("number_k", compact_number(doc["number"]))
+    for n in ([doc["number"]] if doc.get("number") else []) + others:
+        d.add_text("number_k", compact_number(n))
     bodies: list[str] = []
     for art in doc.get("articles") or []:
         if isinstance(art, dict):

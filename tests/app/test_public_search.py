@@ -122,3 +122,19 @@ def test_reindex_rebuilds_from_database(client, seeded, env):
     assert reindex() == 2
     assert _ids(client, q="")[0] == {seeded["public"], seeded["agreement"]}
     assert check_consistency()["missing"] == []
+
+
+def test_entry_into_force_notice_number_is_searchable(client, auth, seeded):
+    """The Ministry's entry-into-force notice named on an event ("Thông báo 11/2024/TB-LPQT") finds its instrument;
+    other references on events (a decision number) are not publishable and are not searched."""
+    from search.service import drain_all
+
+    r = client.post("/api/instruments", json=_vn_kaz("về hợp tác nghề cá"), headers=auth)
+    iid = r.json()["id"]
+    ev = {"type": "entered_into_force", "date": "2024-03-01",
+          "document_ref": "Thông báo 11/2024/TB-LPQT; Quyết định 99/2024/QĐ-TTg"}
+    assert client.post(f"/api/instruments/{iid}/events", json=ev, headers=auth).status_code == 201
+    drain_all()
+    found, _ = _ids(client, q="11/2024/TB-LPQT")
+    assert found == {iid}
+    assert _ids(client, q="99/2024/QĐ-TTg")[0] == set()

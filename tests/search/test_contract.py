@@ -324,3 +324,15 @@ def test_highlights_are_html_safe(backend):
     assert "<script>" not in title and "&lt;script&gt;" in title and "<mark>" in title
     h = [x for x in search(backend, "hóa đơn").hits if x.id == "i9"][0]
     assert "<b>" not in h.highlights["text"][0]
+
+
+def test_entry_into_force_notice_number_finds_its_instrument(fresh):
+    """An instrument is found by the number of the Ministry's notice of its entry into force (a number of its own
+    may differ), exactly: a neighbouring number finds nothing."""
+    fresh.upsert([make_doc(901, "Hiệp định về hợp tác nghề cá", number="12/2016/QH13",
+                           numbers_other=["11/2024/TB-LPQT"]),
+                  make_doc(902, "Hiệp định về vận tải biển")])
+    assert ids(search(fresh, "11/2024/TB-LPQT")) == ["i901"]
+    assert ids(search(fresh, "11/2024/tb-lpqt")) == ["i901"]
+    assert ids(search(fresh, "12/2016/QH13")) == ["i901"]
+    assert ids(search(fresh, "12/2024/TB-LPQT")) == []

@@ -179,6 +179,7 @@ def test_documents_sent(fake):
     assert art["article_label"] == "Điều 1" and "miễn thị thực" in art["article_text"]
     assert art["title"] == meta["title"] and art["parties"] == ["KAZ", "VNM"]  # metadata on every chunk
     assert meta["number"] == "108/2016/QH13" and meta["number_compact"] == "1082016qh13"
+    assert meta["numbers_other"] == []
     assert meta["signed_day"] == (date(2023, 8, 21) - date(1970, 1, 1)).days
     assert meta["signed_year"] == 2023
     assert "Cadắcxtan" in " ".join(meta["title_joined"] + meta["party_joined"])
@@ -512,3 +513,17 @@ def test_live_tenant_token_filter_is_enforced(live_backend):
         assert {h["instrument_key"] for h in res["hits"]} == {"i1"}
     finally:
         master.delete_key(key["uid"])
+
+
+def test_notice_numbers_are_searchable_and_exact():
+    """Entry-into-force notice numbers: a searchable attribute without typos, and compact forms in number_compact
+    next to the record's own number."""
+    from search.meili_backend import to_meili_docs
+
+    s = index_settings()
+    assert "numbers_other" in s["searchableAttributes"]
+    assert "numbers_other" in s["typoTolerance"]["disableOnAttributes"]
+    doc = dict(fixed_corpus()[0], numbers_other=["11/2024/TB-LPQT"])
+    meta = to_meili_docs(doc, rev="r")[0]
+    assert meta["numbers_other"] == ["11/2024/TB-LPQT"]
+    assert meta["number_compact"] == ["1082016qh13", "112024tblpqt"]
