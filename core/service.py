@@ -535,6 +535,8 @@ def register_facts(events: list[InstrumentEvent]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- per-party status (multilateral)
 _CONSENT_TYPES = ("ratified", "approved", "acceded", "accepted", "succeeded")
+_ENDS = ("terminated", "expired")
+_PARTY_ENDS = ("withdrawn", "denounced", "terminated", "expired")
 
 
 def party_entry_into_force(inst: Instrument, general_eif: date | None, consent: date | None) -> date | None:
@@ -542,7 +544,8 @@ def party_entry_into_force(inst: Instrument, general_eif: date | None, consent: 
     instrument's entry into force for a party that consented before it; for a later consent, the instrument's
     rule counted from that consent (n days after deposit or notification), else the day of consent. None without
     a consent or a general entry into force. (A recorded party event always wins: treaties often set another
-    period for later parties, e.g. UNCLOS Art. 308(2), thirty days.)"""
+    period for later parties, e.g. UNCLOS Art. 308(2), thirty days. Nothing is derived on or after the party's
+    withdrawal, denunciation or end, nor the instrument's own end.)"""
     from datetime import timedelta
 
     if consent is None or general_eif is None:
@@ -563,29 +566,38 @@ def party_status(session: Session, instrument_id: int, as_of: date | None = None
     inst = get_instrument(session, instrument_id)
     as_of = as_of or date.today()
     by_party: dict[str, list[InstrumentEvent]] = {}
+    recorded: dict[str, bool] = {}  # parties with an entry into force of their own, on any date
     general = []
+    ends = []  # the instrument's own end (terminated, expired)
     for e in events_of(session, instrument_id):
         if e.party_code:  # every party with an action is listed; only actions up to the date count
             lst = by_party.setdefault(e.party_code, [])
+            if e.type == "entered_into_force":
+                recorded[e.party_code] = True
             if e.date <= as_of:
                 lst.append(e)
         elif e.type == "entered_into_force":
             general.append(e.date)
+        elif e.type in _ENDS:
+            ends.append(e.date)
     general_eif = min(general) if general else None
+    end = min(ends) if ends else None
     out = []
     for code, evs in sorted(by_party.items()):
         consent = [e for e in evs if e.type in _CONSENT_TYPES]
         views = [_as_whole(e) for e in evs]
         eif = next((e.date for e in evs if e.type == "entered_into_force"), None)
         derived = False
-        if eif is None:
+        if eif is None and not recorded.get(code):
             eif = party_entry_into_force(inst, general_eif, consent[0].date if consent else None)
-            left = next((e.date for e in evs if e.type in ("withdrawn", "denounced")), None)
-            if eif is not None and eif <= as_of and (left is None or left > eif):
+            left = next((e.date for e in evs if e.type in _PARTY_ENDS), None)
+            if eif is not None and eif <= as_of and (left is None or left > eif) and (end is None or end > eif):
                 derived = True
                 views.append(EventView(type="entered_into_force", date=eif, id=None, party_code=None))
             else:
                 eif = None
+        if end is not None and end <= as_of:  # the instrument itself has ended: so has it for every party
+            views.append(EventView(type="terminated", date=end, id=None, party_code=None))
         st = derive_status(views, as_of)
         out.append({
             "party": code, "status": st.value, "status_label_vi": st.label_vi,

@@ -131,15 +131,18 @@ def _field_kind(name: str) -> str:
     return "str"
 
 
-def parse_where(items: list[str] | None) -> dict[str, str]:
-    """``["Membership~Vietnam", …]`` → ``{"Membership": "Vietnam"}`` (rows whose cell contains the text, ignoring
-    case, marks, đ, spaces and hyphens: "Vietnam" finds "Viet Nam" and "Việt Nam")."""
-    out: dict[str, str] = {}
+def parse_where(items: list[str] | None) -> list[tuple[str, str]]:
+    """``["Membership~Vietnam", "Membership~Lao"]`` → ``[("Membership", "Vietnam"), ("Membership", "Lao")]``: rows
+    whose cells contain every text, ignoring case, marks, đ, spaces and hyphens ("Vietnam" finds "Viet Nam" and
+    "Việt Nam")."""
+    out: list[tuple[str, str]] = []
     for item in items or []:
         col, sep, text = item.partition("~")
         if not sep or not col.strip() or not text.strip():
             raise ImportUsageError(f"--where {item!r}: write COLUMN~TEXT (e.g. --where Membership~Vietnam)")
-        out[col.strip()] = text.strip()
+        if not fold_key(text):
+            raise ImportUsageError(f"--where {item!r}: the text has no letter or digit to look for")
+        out.append((col.strip(), text.strip()))
     return out
 
 
@@ -174,7 +177,7 @@ class ImportOptions:
     dry_run: bool = False
     limit: int | None = None                  # only the first N data rows
     actor: str = "import"
-    where: dict[str, str] = field(default_factory=dict)  # column → text the cell must contain (--where)
+    where: list[tuple[str, str]] = field(default_factory=list)  # (column, text the cell must contain), --where
 
     def check(self) -> None:
         if self.date_order not in ("dmy", "mdy", "ymd"):
@@ -1250,7 +1253,7 @@ def iter_import(session: Session | None, table: SourceTable, opts: ImportOptions
         report.file_warnings.extend(table.warnings)
         report.file_warnings.extend(imp.file_warnings)
     wanted: list[tuple[str, str]] = []
-    for col, text in opts.where.items():
+    for col, text in opts.where:
         h = table.column(col)
         if h is None:
             raise ImportUsageError(f"--where: no column {col!r} in the file (columns: {', '.join(table.headers)})")
@@ -1264,7 +1267,9 @@ def iter_import(session: Session | None, table: SourceTable, opts: ImportOptions
                 report.filtered_out += 1
             continue
         if opts.limit is not None and n >= opts.limit:
-            break
+            if not wanted:
+                break
+            continue  # (the rest is only read to count what the filter leaves out)
         n += 1
         o = imp.run_row(row)
         if report is not None:

@@ -251,6 +251,9 @@ class TesseractStream:
         if "\n" in name:
             return ocr_image(image, self.langs, timeout, self.psm)
         try:
+            if not self._blank.exists():  # (after shutdown: the end-of-page image again)
+                self._blank.parent.mkdir(parents=True, exist_ok=True)
+                self._blank.write_bytes(b"P5\n16 16\n255\n" + b"\xff" * 256)
             if self.proc is None or self.proc.poll() is not None:
                 self._start()
             self.proc.stdin.write(f"{name}\n{self._blank}\n".encode("utf-8"))
@@ -265,7 +268,7 @@ class TesseractStream:
             line = self._line(deadline)
             if line is None:
                 late = time.monotonic() >= deadline
-                self.close()
+                self.close(kill=late)
                 return "", None, (f"OCR timed out after {timeout:.0f} s" if late else
                                   "OCR failed: tesseract stopped (the image could not be read)")
             if line.startswith("1\t" + marker + "\t"):
@@ -276,8 +279,11 @@ class TesseractStream:
         text, mean = _read_tsv(rows).get(want, ("", None))
         return text, mean, None
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """End the process: let it finish (its input closed), or ``kill`` it (a page past its time)."""
         if self.proc is not None:
+            if kill:
+                self.proc.kill()
             try:
                 self.proc.stdin.close()
             except OSError:

@@ -171,16 +171,16 @@ def _same_instrument(session: Session, payload_in: InstrumentCreate) -> list[int
     one) and the same title once folded (the same treaty ingested from another file — a scan, then its Word
     text)."""
     from core.models import Instrument
-    from core.text import fold_key
+    from core.text import fold
 
     if not payload_in.title:
         return []
-    key = fold_key(payload_in.title)
+    key = fold(payload_in.title)
     same_day = (Instrument.signed_date.is_(None) if payload_in.signed_date is None
                 else Instrument.signed_date == payload_in.signed_date)
     rows = session.exec(select(Instrument.id, Instrument.title).where(
         same_day, Instrument.family == payload_in.family)).all()
-    return sorted(i for i, title in rows if fold_key(title) == key)
+    return sorted(i for i, title in rows if fold(title) == key)
 
 
 def _store_one(session: Session, path: Path, payload: dict[str, Any], *, part: int, text: str,

@@ -14,7 +14,7 @@ from core.service import documents_of, entry_into_force_date, events_of, is_publ
 MAX_TEXT_CHARS = 2_000_000
 # the Ministry's entry-into-force notices ("Thông báo số 24/2024/TB-LPQT"), published in Công báo: searchable
 # by their number. (Other references on events, such as decisions, are not publishable fields.)
-_NOTICE_NUMBER = re.compile(r"\b\d{1,5}/\d{4}/TB-LPQT\b", re.IGNORECASE)
+_NOTICE_NUMBER = re.compile(r"(?<![\w/])[0-9]{1,5}/[0-9]{4}/TB-LPQT(?![\w/-])", re.IGNORECASE)
 
 
 def notice_numbers(events) -> list[str]:

@@ -146,6 +146,35 @@ def test_party_entry_into_force_derived_from_the_instrument(client, auth):
     assert st["THA"]["status"] == "consent_given" and st["THA"]["entry_into_force"] is None
 
 
+def test_party_entry_into_force_not_derived_against_the_record(client, auth):
+    """Nothing is derived where the party's own entry into force is recorded (even after the date asked), where the
+    party ended before, or past the instrument's own end; after that end no party is in force."""
+    body = treaty(title="Công ước về hợp tác khu vực (demo 3)", instrument_type="công ước", danh_nghia="Nhà nước",
+                  bilateral=False, parties=[{"name": "Việt Nam"}, {"name": "Thái Lan"}, {"name": "Lào"}],
+                  signed_date="2010-01-01")
+    iid = client.post("/api/instruments", json=body, headers=auth).json()["id"]
+    events = [(None, "entered_into_force", "2012-01-01"), ("VNM", "ratified", "2011-01-01"),
+              ("VNM", "entered_into_force", "2012-06-01"), ("THA", "ratified", "2011-01-01"),
+              ("THA", "terminated", "2011-06-01"), ("LAO", "ratified", "2013-01-01"), (None, "terminated", "2014-01-01")]
+    for party, t, d in events:
+        r = client.post(f"/api/instruments/{iid}/events", json={"type": t, "date": d, "party_code": party},
+                        headers=auth)
+        assert r.status_code == 201, r.text
+
+    def at(day):
+        return {p["party"]: p for p in client.get(f"/api/instruments/{iid}/parties?as_of={day}", headers=auth).json()}
+
+    st = at("2012-03-01")
+    assert (st["VNM"]["status"], st["VNM"]["entry_into_force"]) == ("consent_given", None)  # recorded: 1 June
+    assert st["THA"]["status"] == "terminated" and st["THA"]["entry_into_force"] is None
+    st = at("2013-06-01")
+    assert (st["VNM"]["status"], st["VNM"]["entry_into_force_derived"]) == ("in_force", False)
+    assert (st["LAO"]["status"], st["LAO"]["entry_into_force"], st["LAO"]["entry_into_force_derived"]) == \
+        ("in_force", "2013-01-01", True)
+    st = at("2015-01-01")
+    assert st["VNM"]["status"] == st["LAO"]["status"] == "terminated"
+
+
 def test_migration_upgrade_from_first_slice_keeps_data(tmp_path):
     from core.db import make_engine, migrate
 

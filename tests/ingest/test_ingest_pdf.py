@@ -244,5 +244,7 @@ def test_one_tesseract_process_reads_page_after_page_as_one_at_a_time(corpus, tm
         text, conf, err = st.read(imgs[0], timeout=0.01)
         assert err == "OCR timed out after 0 s" and st.proc is None
         assert st.read(imgs[0]) == alone[0]
+        st.shutdown()
+        assert st.read(imgs[1]) == alone[1]  # usable again after a shutdown
     finally:
         st.shutdown()

@@ -454,3 +454,15 @@ def test_import_where_keeps_the_rows_naming_viet_nam(session, corpus):
     assert _count(session, Instrument) == 0
     _, _, res = run_cli("import", gptad, *GPTAD_MAP, "--where", "Members~Vietnam", "--dry-run", code=2)
     assert "no column 'Members'" in res.stderr + res.stdout
+    # two filters on one column: both must hold
+    both = [r["Common.Name"] for r in rows if "vietnam" in fold_key(r["Membership"]) and "lao" in fold_key(r["Membership"])]
+    two, lines, _ = run_cli("import", gptad, *GPTAD_MAP, "--where", "Membership~Vietnam", "--where", "Membership~Lao",
+                            "--dry-run", "--json")
+    assert [ln["title"] for ln in lines] == both and 0 < len(both) < len(expected)
+    # a text with nothing to look for is refused (it would keep every row)
+    _, _, res = run_cli("import", gptad, *GPTAD_MAP, "--where", "Membership~ - ", "--dry-run", code=2)
+    assert "no letter or digit" in res.stderr + res.stdout
+    # with --limit, what the filter leaves out is still counted over the whole file
+    lim, lines, _ = run_cli("import", gptad, *GPTAD_MAP, "--where", "Membership~Vietnam", "--limit", "2",
+                            "--dry-run", "--json")
+    assert len(lines) == 2 and lim["filtered_out"] == len(rows) - len(expected)

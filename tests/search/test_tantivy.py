@@ -230,3 +230,17 @@ def test_body_phrase_does_not_run_across_articles(tmp_path):
         assert b.search(SearchQuery(q=q)).total == 0, q
     assert b.search(SearchQuery(q='"thủ tục pháp lý nội bộ"')).total == 1
     b.close()
+
+
+def test_notice_numbers_are_whole_notice_numbers():
+    """Only whole "NN/YYYY/TB-LPQT" numbers of entry-into-force notices are taken from events' references: not a
+    piece of a longer reference, not other documents, not full-width digits."""
+    from types import SimpleNamespace as E
+
+    from search.documents import notice_numbers
+
+    refs = ["Thông báo số 11/2024/TB-LPQT ngày 1/3/2024", "24/2024/tb-lpqt", "Quyết định 99/2024/QĐ-TTg",
+            "24/2024/TB-LPQT-BNG", "55/2024/TB-LPQT/BNG", "1/55/2024/TB-LPQT", "２４/2024/TB-LPQT", None,
+            "11/2024/TB-LPQT; 12/2024/TB-LPQT"]
+    assert notice_numbers([E(document_ref=r) for r in refs]) == ["11/2024/TB-LPQT", "24/2024/TB-LPQT",
+                                                                  "12/2024/TB-LPQT"]
