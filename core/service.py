@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from core import audit
 from core.enums import Classification, Family, RecordState, Status
 from core.exceptions import NotFound, ValidationFailed, VersionConflict
-from core.lifecycle import EVENT_TYPES, check_new_event, derive_status
+from core.lifecycle import CONSENT, ENDING, EVENT_TYPES, check_new_event, derive_status
 from core.models import Instrument, InstrumentEvent, InstrumentParty, SearchOutbox, StoredDocument, utcnow
 from core.registry import check_family_rules
 from core.schemas import EventIn, EventOut, InstrumentCreate, InstrumentOut, InstrumentUpdate, PartyIn, PartyOut
@@ -534,9 +534,7 @@ def register_facts(events: list[InstrumentEvent]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- per-party status (multilateral)
-_CONSENT_TYPES = ("ratified", "approved", "acceded", "accepted", "succeeded")
-_ENDS = ("terminated", "expired")
-_PARTY_ENDS = ("withdrawn", "denounced", "terminated", "expired")
+_ENDS = ("terminated", "expired")  # the instrument's own end (a general withdrawal is Viet Nam's alone)
 
 
 def party_entry_into_force(inst: Instrument, general_eif: date | None, consent: date | None) -> date | None:
@@ -584,13 +582,13 @@ def party_status(session: Session, instrument_id: int, as_of: date | None = None
     end = min(ends) if ends else None
     out = []
     for code, evs in sorted(by_party.items()):
-        consent = [e for e in evs if e.type in _CONSENT_TYPES]
+        consent = [e for e in evs if e.type in CONSENT]
         views = [_as_whole(e) for e in evs]
         eif = next((e.date for e in evs if e.type == "entered_into_force"), None)
         derived = False
         if eif is None and not recorded.get(code):
             eif = party_entry_into_force(inst, general_eif, consent[0].date if consent else None)
-            left = next((e.date for e in evs if e.type in _PARTY_ENDS), None)
+            left = next((e.date for e in evs if e.type in ENDING), None)
             if eif is not None and eif <= as_of and (left is None or left > eif) and (end is None or end > eif):
                 derived = True
                 views.append(EventView(type="entered_into_force", date=eif, id=None, party_code=None))

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -199,6 +201,9 @@ def ocr_image(image: bytes | os.PathLike | str, langs: str, timeout: float = 180
     return text, mean, None
 
 
+_BLANK_PGM = b"P5\n16 16\n255\n" + b"\xff" * 256  # a white 16×16 image: marks the end of a page's TSV
+
+
 class TesseractStream:
     """One tesseract process kept for many pages: it reads the names of page images on its stdin
     (``-c stream_filelist=true``) and writes each page's TSV as soon as that page is read, so the language
@@ -214,7 +219,7 @@ class TesseractStream:
         self._buf = b""
         self._tmp = tempfile.TemporaryDirectory(prefix="treatydb-tess-")
         self._blank = Path(self._tmp.name) / "blank.pgm"
-        self._blank.write_bytes(b"P5\n16 16\n255\n" + b"\xff" * 256)
+        self._blank.write_bytes(_BLANK_PGM)
 
     def _start(self) -> None:
         exe = _tesseract()
@@ -228,9 +233,6 @@ class TesseractStream:
 
     def _line(self, deadline: float) -> str | None:
         """The next output line, or None at the end of the output or past ``deadline``."""
-        import select
-        import time
-
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
@@ -245,15 +247,13 @@ class TesseractStream:
 
     def read(self, image: os.PathLike | str, timeout: float = 180.0) -> tuple[str, float | None, str | None]:
         """(text, mean word confidence 0..1, error) of one page image file, as ``ocr_image``."""
-        import time
-
         name = os.fspath(image)
         if "\n" in name:
             return ocr_image(image, self.langs, timeout, self.psm)
         try:
             if not self._blank.exists():  # (after shutdown: the end-of-page image again)
                 self._blank.parent.mkdir(parents=True, exist_ok=True)
-                self._blank.write_bytes(b"P5\n16 16\n255\n" + b"\xff" * 256)
+                self._blank.write_bytes(_BLANK_PGM)
             if self.proc is None or self.proc.poll() is not None:
                 self._start()
             self.proc.stdin.write(f"{name}\n{self._blank}\n".encode("utf-8"))
@@ -872,8 +872,8 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
                      dpi, ocr_timeout, ocr_workers=None) -> None:
     """OCR the unusable pages, several at once (a thread per core, each with its own single-threaded tesseract
     process that reads page after page, so the models are loaded once). Pages are read with the Latin models
-    (vie+eng) first; a page whose garbled text layer shows
-    another script, or whose Latin reading has a low confidence, gets tesseract's OSD (script, orientation)."""
+    (vie+eng) first; a page whose garbled text layer shows another script, or whose Latin reading has a low
+    confidence, gets tesseract's OSD (script, orientation)."""
     installed = tesseract_languages()
     if not can_ocr:
         reason = "OCR disabled" if not want_ocr else "OCR not available (tesseract not installed)"
@@ -911,9 +911,9 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
                 streams[key] = TesseractStream(latin)
             return streams[key]
 
-    def script_of_page(i: int) -> tuple[str, str | None, str | None, list[str] | None]:
-        """(what is wrong with page ``i``, the document's script when decided, the script to read the page in,
-        or the warnings when no installed model reads that script)."""
+    def one(i: int) -> tuple[list[str], tuple | None]:
+        """OCR page index ``i``: (warnings, (text, conf, langs, rotation) or None)."""
+        warns: list[str] = []
         p = res.pages[i]
         txt, _rot, imgs, _ = raw_pages[i]
         what = _problem_text(p.problem, imgs)
@@ -925,43 +925,7 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
             label = _SCRIPT_MODELS.get(script, ([], script))[1]
             if doc_script is None:
                 votes.vote(script)
-            return what, doc_script, script, [f"page {i + 1}: {what}; OCR model for {label} script not installed"]
-        return what, doc_script, script, None
-
-    def finish(i: int, img: Path, what: str, doc_script: str | None, script: str | None, langs: str,
-               read: tuple[str, float | None, str | None]) -> tuple[list[str], tuple | None]:
-        """The first reading of page ``i`` (rendered in ``img``) judged: a poor Latin reading is checked with
-        OSD and read again in the right script or direction. (warnings, (text, conf, langs, rotation) or None)"""
-        text, conf, err = read
-        rot = 0
-        if err:
-            return [f"page {i + 1}: {what}; {err}"], None
-        if script is None and text.strip() and (conf is None or conf < _OSD_BELOW):
-            # (a page where the Latin models find no word at all is a blank scan: nothing for OSD to see)
-            # a poor Latin reading: ask OSD which script and orientation the page has
-            osd_script, rot = _osd(img, 60)
-            osd_script = osd_script or "Latin"
-            if osd_script != "Latin" or rot:
-                new_langs = langs_for(osd_script)
-                if new_langs is None:
-                    label = _SCRIPT_MODELS.get(osd_script, ([], osd_script))[1]
-                    votes.vote(osd_script)
-                    return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
-                if rot:
-                    _render_page(path, i, dpi, img, extra_rotation=rot)
-                t2, c2, e2 = ocr_image(img, new_langs, timeout=ocr_timeout)
-                if not e2:
-                    text, conf, langs = t2, c2, new_langs
-            script = osd_script
-        if doc_script is None:
-            votes.vote(script or "Latin")
-        return [], (text, conf, langs, rot)
-
-    def one(i: int) -> tuple[list[str], tuple | None]:
-        """OCR page index ``i`` on its own: (warnings, (text, conf, langs, rotation) or None)."""
-        what, doc_script, script, missing = script_of_page(i)
-        if missing is not None:
-            return missing, None
+            return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
         with tempfile.TemporaryDirectory(prefix="treatydb-ocr-") as tmp:
             img = Path(tmp) / f"page-{i + 1}.pgm"
             try:
@@ -970,12 +934,34 @@ def _ocr_pages_inner(path, res: PdfText, to_ocr, raw_pages, can_ocr, want_ocr, d
                 return [f"page {i + 1}: {what}; cannot render the page for OCR ({e})"], None
             langs = langs_for(script or "Latin")
             if langs == latin:  # the first reading of most pages: by this thread's running tesseract
-                read = stream().read(img, timeout=ocr_timeout)
-                if read[2] is not None and "timed out" not in read[2]:
-                    read = ocr_image(img, langs, timeout=ocr_timeout)  # (once more on its own before giving up)
+                text, conf, err = stream().read(img, timeout=ocr_timeout)
+                if err is not None and "timed out" not in err:  # (once more on its own before giving up)
+                    text, conf, err = ocr_image(img, langs, timeout=ocr_timeout)
             else:
-                read = ocr_image(img, langs, timeout=ocr_timeout)
-            return finish(i, img, what, doc_script, script, langs, read)
+                text, conf, err = ocr_image(img, langs, timeout=ocr_timeout)
+            rot = 0
+            if err:
+                return [f"page {i + 1}: {what}; {err}"], None
+            if script is None and text.strip() and (conf is None or conf < _OSD_BELOW):
+                # (a page where the Latin models find no word at all is a blank scan: nothing for OSD to see)
+                # a poor Latin reading: ask OSD which script and orientation the page has
+                osd_script, rot = _osd(img, 60)
+                osd_script = osd_script or "Latin"
+                if osd_script != "Latin" or rot:
+                    new_langs = langs_for(osd_script)
+                    if new_langs is None:
+                        label = _SCRIPT_MODELS.get(osd_script, ([], osd_script))[1]
+                        votes.vote(osd_script)
+                        return [f"page {i + 1}: {what}; OCR model for {label} script not installed"], None
+                    if rot:
+                        _render_page(path, i, dpi, img, extra_rotation=rot)
+                    t2, c2, e2 = ocr_image(img, new_langs, timeout=ocr_timeout)
+                    if not e2:
+                        text, conf, langs = t2, c2, new_langs
+                script = osd_script
+        if doc_script is None:
+            votes.vote(script or "Latin")
+        return warns, (text, conf, langs, rot)
 
     workers = _ocr_workers(len(todo), ocr_workers)
     if workers == 1:

@@ -162,22 +162,10 @@ def public_ids(session: Session, as_of: date | None = None, *, pause: float = 0.
 
 
 def quick_check(backend=None, *, pause: float = 0.0) -> dict:
-    """Ids only: remove from the index what may no longer be public, add what is missing. ``pause``: see
-    ``public_ids``."""
-    backend = backend or get_backend()
-    with Session(get_engine()) as session:
-        should = public_ids(session, pause=pause)
-        have = backend.all_ids(pause=pause)
-        extra = sorted(have - should)
-        missing = sorted(should - have)
-        if extra:
-            backend.delete(extra)
-        if missing:
-            docs = [d for d in (build_document(session, session.get(Instrument, instrument_id_of(i)))
-                                for i in missing) if d is not None]
-            if docs:
-                backend.upsert(docs)
-    return {"extra": extra, "missing": missing}
+    """Ids only: remove from the index what may no longer be public, add what is missing (``check_consistency``
+    with repair, today). ``pause``: see ``public_ids``."""
+    found = check_consistency(backend, pause=pause)
+    return {"extra": found["extra"], "missing": found["missing"]}
 
 
 def check_consistency(backend=None, *, repair: bool = True, as_of: date | None = None, pause: float = 0.0) -> dict:
@@ -230,11 +218,10 @@ WORKER_PAUSE = 0.002
 class SearchWorker(threading.Thread):
     """The single outbox drainer of an API process; also checks the index against the database."""
 
-    def __init__(self, interval: float = 0.5, check_every: float = 3600.0, quick_every: float | None = None):
+    def __init__(self, interval: float = 0.5, check_every: float = 3600.0):
         super().__init__(name="treatydb-search-worker", daemon=True)
         self.interval = interval
-        # ``quick_every``: the former name of ``check_every`` (the ids check and the full check are now one)
-        self.check_every = quick_every if quick_every is not None else check_every
+        self.check_every = check_every
         self._last_quick = 0.0
         self._quick_day: date | None = None  # the calendar day of the last check
         self._halt = threading.Event()

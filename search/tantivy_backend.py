@@ -707,6 +707,11 @@ class TantivyBackend:
             return m
         return Query.boolean_query([(Occur.Must, m)] + [(Occur.Should, x) for x in bonus])
 
+    @staticmethod
+    def _pairs(toks: list[str]) -> list[str]:
+        """The body_s terms of neighbouring query words (as ``word_pairs`` writes them)."""
+        return [f"{a}_{b}" for a, b in zip(toks, toks[1:])]
+
     def _body_phrase(self, toks: list[str]) -> Query:
         """The phrase ``toks`` in body_f, matched on body_s's word pairs: the pairs at offsets 0, 2, 4 … and the
         last one cover every word, so the documents are exactly those of body_f's phrase query. It is much
@@ -715,7 +720,7 @@ class TantivyBackend:
         pairs occur far less often than their words and so have far fewer positions to compare."""
         if len(toks) < 2:  # (a phrase of one word is that word)
             return Query.term_query(self.schema, "body_f", toks[0])
-        pairs = [f"{a}_{b}" for a, b in zip(toks, toks[1:])]
+        pairs = self._pairs(toks)
         if len(pairs) == 1:
             return Query.term_query(self.schema, "body_s", pairs[0], index_option="freq")
         offsets = list(range(0, len(pairs), 2))
@@ -726,17 +731,19 @@ class TantivyBackend:
     def _body_phrase_prefix(self, toks: list[str]) -> Query:
         """The phrase ``toks`` whose last word is still being typed, in body_f, matched on body_s's pairs: exact
         pairs at offsets 0, 2 … and the one before the last, and the last pair as a prefix ("ca dac xtan…" =
-        "ca_dac" then a pair starting "dac_xtan"). The prefix is expanded among the pairs that follow the word before it (up to tantivy's 50
-        expansions, like body_f's own phrase prefix); on "Ca-dắc-xtan" over 100,000 documents the phrase prefix
-        of single words took 11 ms, mostly checking positions of the common syllables "ca" and "dac"."""
+        "ca_dac" then a pair starting "dac_xtan"). The prefix is expanded among the pairs that follow the word
+        before it (up to tantivy's 50 expansions, like body_f's own phrase prefix); on "Ca-dắc-xtan" over 100,000
+        documents the phrase prefix of single words took 11 ms, mostly checking positions of the common syllables
+        "ca" and "dac"."""
         if len(toks) < 2:
             return Query.phrase_prefix_query(self.schema, "body_f", toks)
-        pairs = [f"{a}_{b}" for a, b in zip(toks, toks[1:])]
+        pairs = self._pairs(toks)
         last = len(pairs) - 1
         # (the pair right before the prefix is always asked for: tantivy 0.27 misplaces a prefix that does not
         # directly follow the phrase's last word when the phrase has two words or more)
         exact = sorted(set(range(0, last, 2)) | ({last - 1} if last >= 1 else set()))
-        return Query.phrase_prefix_query(self.schema, "body_s", [(i, pairs[i]) for i in exact] + [(last, pairs[last])])
+        words = [(i, pairs[i]) for i in exact] + [(last, pairs[last])]
+        return Query.phrase_prefix_query(self.schema, "body_s", words)
 
     def _expansions(self, searcher: tantivy.Searcher, pq: ParsedQuery) -> dict[int, list[str]]:
         """Index words within the typo distance of each fuzzy clause (same first letter), for highlighting."""

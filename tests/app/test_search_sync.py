@@ -245,7 +245,7 @@ def test_quick_check_removes_what_is_no_longer_public_and_reindex_keeps_concurre
 
 def test_worker_runs_the_id_check_at_start_and_when_the_date_changes(monkeypatch):
     """The ids-only check (a second of work at 100,000 records) runs at start, as soon as the calendar day
-    changes (entries into force and ends reached at midnight) and every ``quick_every`` seconds — not on every
+    changes (entries into force and ends reached at midnight) and every ``check_every`` seconds — not on every
     loop of the worker."""
     import datetime as dt
 
@@ -263,7 +263,7 @@ def test_worker_runs_the_id_check_at_start_and_when_the_date_changes(monkeypatch
     monkeypatch.setattr(svc, "drain_all", lambda *a, **k: 0)
     monkeypatch.setattr(svc, "quick_check", lambda *a, **k: calls.append(day["today"]) or {})
     monkeypatch.setattr(svc, "check_consistency", lambda *a, **k: {})
-    w = svc.SearchWorker(interval=0.01, quick_every=3600)
+    w = svc.SearchWorker(interval=0.01, check_every=3600)
     w.start()
     try:
         deadline = time.monotonic() + 5
