@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -48,7 +49,9 @@ __all__ = [
 # fast forms of the text helpers (same results, C-speed string operations instead of per-character loops)
 
 _FOLD_CHAR_MAP: dict[str, str | None] = {}
-_HYPHEN_SPACE = str.maketrans({c: " " for c in "-\u2010\u2011\u2012\u2013\u2014\u2212"})
+_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2212"
+_HYPHEN_SPACE = str.maketrans({c: " " for c in _HYPHENS})
+_LONG = 2000  # a text from this length on is mapped with str.replace (a C pass a character) over str.translate
 
 
 def _fold_char(ch: str) -> str | None:
@@ -73,7 +76,7 @@ def fold_fast(text: str) -> str:
     if not text.isascii():
         if not unicodedata.is_normalized("NFC", text):
             return fold(text)
-        table: dict[int, str] = {}
+        table: dict[str, str] = {}
         for ch in set(text):
             if ch.isascii():
                 continue
@@ -81,33 +84,55 @@ def fold_fast(text: str) -> str:
             if f is None:
                 return fold(text)
             if f != ch:
-                table[ord(ch)] = f
+                table[ch] = f
         if table:
-            text = text.translate(table)
-    return " ".join(text.lower().translate(_HYPHEN_SPACE).split())
+            # (``str.translate`` with a dict looks each character up in it, some 40 ns a character; where every
+            # folded form is ASCII no replacement can touch another's result, so one replace a character is the
+            # same and a long text is done many times faster)
+            if len(text) >= _LONG and len(table) <= 48 and all(map(str.isascii, table.values())):
+                for ch, f in table.items():
+                    text = text.replace(ch, f)
+            else:
+                text = text.translate({ord(ch): f for ch, f in table.items()})
+    text = text.lower()
+    if len(text) >= _LONG:
+        for h in _HYPHENS:
+            if h in text:
+                text = text.replace(h, " ")
+    else:
+        text = text.translate(_HYPHEN_SPACE)
+    return " ".join(text.split())
 
 
 def dominant_script_fast(text: str) -> str | None:
     """``ingest.quality.dominant_script(text)`` from per-character counts (ties: the script seen first)."""
     counts: dict[str, int] = {}
-    first: dict[str, int] = {}
+    members: dict[str, list[str]] = {}
     for ch in set(text):
         if not ch.isalpha():
             continue
         sc = script_of(ch)
         sc = _BASE.get(sc, sc)
         counts[sc] = counts.get(sc, 0) + text.count(ch)
-        pos = text.find(ch)
-        if sc not in first or pos < first[sc]:
-            first[sc] = pos
+        members.setdefault(sc, []).append(ch)
     if not counts:
         return None
-    return max(counts, key=lambda k: (counts[k], -first[k]))
+    top = max(counts.values())
+    tied = [sc for sc, n in counts.items() if n == top]
+    if len(tied) == 1:
+        return tied[0]
+    # (the first position of a script's letters is needed only to break a tie)
+    return min(tied, key=lambda sc: min(text.find(ch) for ch in members[sc]))
 
 
 def guess_language(text: str) -> str | None:
-    """``ingest.quality.guess_language(text)`` (ISO 639-1 of the main language), fast."""
-    sample = text[:30000]
+    """``ingest.quality.guess_language(text)`` (ISO 639-1 of the main language), fast. (Remembered for the
+    document being read: the PDF stage asks it of the same first 30,000 characters as the metadata.)"""
+    return _guess_sample(text[:30000])
+
+
+@lru_cache(maxsize=4)
+def _guess_sample(sample: str) -> str | None:
     script = dominant_script_fast(sample)
     if script is None:
         return None
@@ -786,22 +811,74 @@ _DONE_VI = re.compile(
     re.IGNORECASE,
 )
 # every match of _DONE_EN / _DONE_VI starts with one of these words: the patterns are tried only there
-_DONE_EN_KEYS = re.compile(r"done|signed|made|opened")
-_DONE_VI_KEYS = re.compile(r"làm|ký|lập|được")
+_DONE_EN_KEYS = ("done", "signed", "made", "opened")
+_DONE_VI_KEYS = ("làm", "ký", "lập", "được")
 
 
-def _finditer_from(rx: re.Pattern, keys: re.Pattern, text: str):
-    """``rx.finditer(text)`` for a case-insensitive pattern whose matches all start where ``keys`` (lower-case
-    words) matches in the lower-cased text: the costly pattern runs at those places only."""
+def _literal_spans(low: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of ``re.finditer("|".join(map(re.escape, words)), low)`` (leftmost, not overlapping) where no
+    word begins another, found with ``str.find`` (a C search per word: Python's regex engine tries an
+    alternation at every position of the text)."""
+    starts: list[tuple[int, int]] = []
+    for w in words:
+        i = low.find(w)
+        while i >= 0:
+            starts.append((i, i + len(w)))
+            i = low.find(w, i + 1)
+    starts.sort()
+    out: list[tuple[int, int]] = []
+    end = 0
+    for a, b in starts:
+        if a >= end:  # (the regex goes on after a match: one overlapping it is not seen)
+            out.append((a, b))
+            end = b
+    return out
+
+
+def _anchor_windows(low: str, anchors: tuple[str, ...], before: int, after: int) -> list[tuple[int, int]]:
+    """The stretches of ``low`` within ``before`` characters before and ``after`` characters after an occurrence
+    of one of ``anchors``, overlapping ones merged, in order."""
+    spans = sorted((i, i + len(w)) for w in anchors for i in _occurrences(low, w))
+    out: list[list[int]] = []
+    for a, b in spans:
+        s, e = max(0, a - before), b + after
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, min(e, len(low))) for s, e in out]
+
+
+def _occurrences(low: str, w: str) -> Iterator[int]:
+    i = low.find(w)
+    while i >= 0:
+        yield i
+        i = low.find(w, i + 1)
+
+
+def _ifinditer_near(rx: re.Pattern, text: str, anchors: tuple[str, ...], before: int, after: int):
+    """``_ifinditer(rx, text)`` for a case-insensitive pattern each of whose matches holds one of ``anchors``
+    (lower-case) and reaches at most ``before`` characters before it and ``after`` after it (look-arounds
+    included): the pattern runs only in the windows around the anchors (a few per cent of a long convention)."""
+    low, rx_low = _lowered(text), _case_sensitive(rx)
+    if low is None or rx_low is None:
+        return rx.finditer(text)
+    return (m for a, b in _anchor_windows(low, anchors, before, after) for m in rx_low.finditer(low, a, b))
+
+
+def _finditer_from(rx: re.Pattern, keys: tuple[str, ...], text: str):
+    """``rx.finditer(text)`` for a case-insensitive pattern whose matches all start where one of ``keys``
+    (lower-case words, none beginning another) is found in the lower-cased text by a regex scan: the costly
+    pattern runs at those places only."""
     low = _lowered(text)
     if low is None:
         yield from rx.finditer(text)
         return
     pos = 0
-    for k in keys.finditer(low):
-        if k.start() < pos:
+    for k in _literal_spans(low, keys):
+        if k[0] < pos:
             continue
-        m = rx.match(text, k.start())
+        m = rx.match(text, k[0])
         if m:
             yield m
             pos = max(m.end(), m.start() + 1)
@@ -931,6 +1008,9 @@ _EIF_VERB = re.compile(
     r"take\s+effect|be\s+valid|có\s+hiệu\s+lực|bắt\s+đầu\s+có\s+hiệu\s+lực)",
     re.IGNORECASE,
 )
+# every match of _EIF_VERB holds one of these, with at most a few words before and after it (generous reach: the
+# words may be parted by runs of spaces)
+_EIF_NEAR = (("force", "effect", "valid", "hiệu"), 120, 60)
 _EIF_ARTICLE = re.compile(r"^(?:điều|article)\s*[\dIVXLC]+\.?\s*[-–:.]?\s*(?:entry into force|hiệu lực|"
                           r"có hiệu lực|final provisions|điều khoản thi hành|entry into force and duration|"
                           r"hiệu lực và thời hạn)", re.IGNORECASE)
@@ -977,11 +1057,13 @@ def _case_sensitive(rx: re.Pattern) -> re.Pattern | None:
     return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
 
-def _sentences_with(text: str, rx: re.Pattern) -> list[tuple[int, str]]:
+def _sentences_with(text: str, rx: re.Pattern, near: tuple[tuple[str, ...], int, int] | None = None
+                    ) -> list[tuple[int, str]]:
     """The sentences of ``text`` (as ``_sentences``) that a match of ``rx`` over the whole text touches: every
     sentence where ``rx.search(sentence)`` finds something is among them (``rx`` has no anchors or
-    look-arounds). The regex runs once over the text, and only the sentences around its matches are cut."""
-    matches = _ifinditer(rx, text)
+    look-arounds). The regex runs once over the text, and only the sentences around its matches are cut.
+    ``near``: (anchors, before, after) as ``_ifinditer_near`` takes them, to run the regex only around those."""
+    matches = _ifinditer(rx, text) if near is None else _ifinditer_near(rx, text, *near)
     out: list[tuple[int, str]] = []
     done_to = 0
     for m in matches:
@@ -1075,7 +1157,7 @@ def find_entry_into_force(text: str, signed: date | None) -> tuple[dict, float]:
             eif_zone.append((line_offsets[i], end + 400))
     subj = re.compile(_SUBJECT + r"[^.;]{0,80}?" + _EIF_VERB.pattern, re.IGNORECASE)
     found: list[tuple[int, str, int | None, date | None, bool]] = []
-    for start, s in _sentences_with(text, _EIF_VERB):
+    for start, s in _sentences_with(text, _EIF_VERB, _EIF_NEAR):
         if not _EIF_VERB.search(s):
             continue
         low = s.lower()
@@ -1149,12 +1231,15 @@ _LANG_CONTEXT = re.compile(
     r"giá trị (?:pháp lý )?(?:như|ngang) nhau|language)",
     re.IGNORECASE,
 )
+# every match of _LANG_CONTEXT holds one of these; "in <word> copies" reaches a word back (120 characters allowed)
+_LANG_NEAR = (("done", "làm", "lập thành", "viết bằng", "bằng tiếng", "thứ tiếng", "originals", "copies",
+               "identical", "counterparts", "authentic", "giá trị", "language"), 120, 60)
 
 
 def find_authentic_languages(text: str) -> tuple[list[str] | None, float]:
     """ISO 639-1 codes of the authentic texts named in the final clause, in their order; None if not stated."""
     best: list[str] | None = None
-    for start, s in _sentences_with(_flow(text), _LANG_CONTEXT):
+    for start, s in _sentences_with(_flow(text), _LANG_CONTEXT, _LANG_NEAR):
         if not _LANG_CONTEXT.search(s):
             continue
         low = s.lower()
@@ -1188,13 +1273,29 @@ def find_authentic_languages(text: str) -> tuple[list[str] | None, float]:
     return best, (0.85 if best else 0.6)
 
 
+_VALID_FOR = re.compile(r"(?:valid|remain in force|in force|effective|have effect)\s+(?:for|within|during)\s+"
+                        r"(?:a\s+(?:period|term)\s+of\s+)?(?P<w>[a-z\-]+|\d+)\s*(?:\((?P<n>\d+)\)\s*)?years?")
+_RENEWED = re.compile(r"automatically (?:be )?(?:extended|renewed)|tacitly renewed|tự động (?:được )?gia hạn|"
+                      r"mặc nhiên (?:được )?gia hạn")
+
+
+def _search_near(rx: re.Pattern, low: str, anchors: tuple[str, ...], before: int, after: int) -> re.Match | None:
+    """``rx.search(low)`` for a pattern each of whose matches holds one of ``anchors`` and reaches at most
+    ``before`` characters before it and ``after`` after it: tried only in the windows around the anchors."""
+    for a, b in _anchor_windows(low, anchors, before, after):
+        m = rx.search(low, a, b)
+        if m:
+            return m
+    return None
+
+
 def find_duration(text: str) -> tuple[dict, float]:
     years = None
     auto = None
     notice = None
-    low = text.lower()
-    m = re.search(r"(?:valid|remain in force|in force|effective|have effect)\s+(?:for|within|during)\s+"
-                  r"(?:a\s+(?:period|term)\s+of\s+)?(?P<w>[a-z\-]+|\d+)\s*(?:\((?P<n>\d+)\)\s*)?years?", low)
+    low = _lowered(text) or text.lower()
+    # (a match ends in "year"/"years", after a few words and a number word: 150 characters allowed)
+    m = _search_near(_VALID_FOR, low, ("year",), 150, 12)
     if m:
         years = int(m.group("n")) if m.group("n") else (int(m.group("w")) if m.group("w").isdigit()
                                                         else words_to_number(m.group("w")))
@@ -1203,8 +1304,7 @@ def find_duration(text: str) -> tuple[dict, float]:
         v = mv.group("n")
         vi_num = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
         years = int(v) if v.isdigit() else vi_num.get(v)
-    if re.search(r"automatically (?:be )?(?:extended|renewed)|tacitly renewed|tự động (?:được )?gia hạn|"
-                 r"mặc nhiên (?:được )?gia hạn", low):
+    if _search_near(_RENEWED, low, ("automatically", "tacitly", "tự động", "mặc nhiên"), 0, 30):
         auto = True
         mn = re.search(r"(?P<w>[a-z\-]+|\d+)\s*(?:\((?P<n>\d+)\)\s*)?months?['’]?\s+(?:prior\s+)?(?:written\s+)?notice|"
                        r"(?:notice|thông báo)[^.]{0,120}?(?:at least\s+)?(?P<w2>[a-z\-]+|\d+)\s*(?:\((?P<n2>\d+)\)\s*)?"
@@ -1222,6 +1322,7 @@ _DRAFT_LINE = re.compile(r"^\s*[\(\[]?\s*(?:dự\s*thảo|du\s*thao|draft|projet
 
 _DRAFT_UPPER = re.compile(r"\bDỰ\s*THẢO\b|\bDRAFT\b")
 _DRAFT_WORD = re.compile(r"d[ựu]\s*th[ảa]o|draft|projet")  # searched in the lower-cased text (C-speed)
+_DRAFT_NEAR = (("thảo", "thao", "draft", "projet"), 60, 10)  # (a longer run of spaces in "dự thảo" is no mark)
 
 
 def detect_draft(*texts: str) -> bool:
@@ -1231,7 +1332,7 @@ def detect_draft(*texts: str) -> bool:
             continue
         t = unicodedata.normalize("NFC", t)
         low = t.lower()
-        words = list(_DRAFT_WORD.finditer(low))
+        words = [m for a, b in _anchor_windows(low, *_DRAFT_NEAR) for m in _DRAFT_WORD.finditer(low, a, b)]
         if not words:  # every form of the mark holds one of these words
             continue
         if len(low) == len(t):
@@ -1262,7 +1363,7 @@ def detect_draft(*texts: str) -> bool:
 
 
 def _clear_caches() -> None:
-    for f in (_lines, _flow, _sentence_spans, _lowered):
+    for f in (_lines, _flow, _sentence_spans, _lowered, _guess_sample):
         f.cache_clear()
 
 

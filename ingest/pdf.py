@@ -693,16 +693,17 @@ def extract_pdf(
 
     # (above: legacy 8-bit Vietnamese text converted first, then one quality verdict per page, re-checked below
     # only where the document language changes it: Vietnamese pages without diacritics)
-    # document-level language guess from the pages that pass the gate (the guess reads 30,000 characters)
+    # document-level language guess from the pages that pass the gate (the guess reads 30,000 characters; joined
+    # as ``PdfText.text`` joins them, so that where every page passes, the metadata's guess is the same one)
     sample: list[str] = []
     size = 0
     for (t, _), q in zip(fixed_pages, first_q):
         if q.usable and t:
             sample.append(t)
-            size += len(t) + 1
+            size += len(t) + 2
             if size > 30000:
                 break
-    good_text = "\n".join(sample)
+    good_text = "\n\n".join(sample)
     doc_lang = lang_hint or guess_language(good_text) if good_text else lang_hint
     if good_text and not lang_hint:
         vi_words = _vi_word_share(good_text[:20000])  # = looks_vietnamese(good_text)[0]
