@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
+from itertools import filterfalse
 
 __all__ = [
     "tcvn3_to_unicode",
@@ -172,26 +174,48 @@ def detect_legacy(text: str) -> str | None:
         return None
     chars = set(text)
     tc, vni, uni = _legacy_counts(text, chars)
-    letters = sum(text.count(c) for c in chars if c.isalpha()) or 1
+    # (letters counted as what the non-letters leave: they are the fewer characters)
+    letters = (len(text) - sum(text.count(c) for c in chars if not c.isalpha())) or 1
     if uni > 0.02 * letters:
         return None  # genuine Unicode Vietnamese letters dominate
     if max(tc, vni) < 2:
         return None
     # (only the words with a non-ASCII character count below, and no code point a conversion reads or writes is
-    # ASCII or whitespace: the whitespace-separated tokens holding a non-ASCII character give the same words and
-    # leftovers as the whole text, at a tenth of the work on a French or English page)
-    text = " ".join([t for t in text.split() if not t.isascii()])
-    before = vietnamese_syllable_ratio(text)
+    # ASCII or whitespace, nor does any conversion key span a space: the text is judged token by token, each
+    # distinct whitespace-separated token holding a non-ASCII character once, with the same words and leftovers
+    # as the whole text; a French page repeats its accented words, and its next page the same ones)
+    tokens = Counter(filterfalse(str.isascii, text.split()))
+    before = _ratio_and_leftover(tokens, None)[0]
     best, best_score = None, before + 0.15
-    for name, conv, count in (("tcvn3", tcvn3_to_unicode, tc), ("vni", vni_to_unicode, vni)):
+    for name, count in (("tcvn3", tc), ("vni", vni)):
         if count < 2:
             continue
-        converted = conv(text)
-        leftover = _count_in(converted, set(converted), _LEFTOVER)
-        score = vietnamese_syllable_ratio(converted) - leftover / letters
+        ratio, leftover = _ratio_and_leftover(tokens, name)
+        score = ratio - leftover / letters
         if score > best_score and score >= 0.5:
             best, best_score = name, score
     return best
+
+
+def _ratio_and_leftover(tokens: Counter, enc: str | None) -> tuple[float, int]:
+    """(``vietnamese_syllable_ratio``, leftover Latin-1 code points) of the tokens (with their counts) joined,
+    converted from ``enc`` first (None: as they are)."""
+    words = syllables = leftover = 0
+    for tok, k in tokens.items():
+        w, s, left = _token_stats(tok, enc)
+        words += w * k
+        syllables += s * k
+        leftover += left * k
+    return (syllables / words if words else 0.0), leftover
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_stats(tok: str, enc: str | None) -> tuple[int, int, int]:
+    """(words with a non-ASCII letter, how many of them are Vietnamese syllables, leftover Latin-1 code points)
+    of one token, converted from ``enc`` first (None: as it is, no leftovers counted)."""
+    t = tok if enc is None else tcvn3_to_unicode(tok) if enc == "tcvn3" else vni_to_unicode(tok)
+    words = [w for w in _WORD_RE.findall(t) if not w.isascii()]
+    return len(words), sum(map(is_vietnamese_syllable, words)), (_count_in(t, set(t), _LEFTOVER) if enc else 0)
 
 
 def fix_legacy(text: str) -> tuple[str, str | None]:

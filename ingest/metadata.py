@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -30,6 +29,7 @@ from functools import lru_cache
 from core.text import fold, nfc
 from ingest.dates import MONTHS, NUMBER_WORDS_RE, DateMention, find_dates as _find_dates_all, words_to_number
 from ingest.quality import _BASE, guess_language as _guess_language_slow, script_of, vote_language
+
 
 __all__ = [
     "Metadata",
@@ -815,73 +815,39 @@ _DONE_EN_KEYS = ("done", "signed", "made", "opened")
 _DONE_VI_KEYS = ("làm", "ký", "lập", "được")
 
 
-def _literal_spans(low: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """The spans of ``re.finditer("|".join(map(re.escape, words)), low)`` (leftmost, not overlapping) where no
-    word begins another, found with ``str.find`` (a C search per word: Python's regex engine tries an
-    alternation at every position of the text)."""
-    starts: list[tuple[int, int]] = []
+def _starts(s: str, words: tuple[str, ...]) -> list[int]:
+    """Every position of ``s`` where one of ``words`` begins (overlapping occurrences too), in order, each once:
+    a C search per word (Python's regex engine would try an alternation at every position of the text)."""
+    out: list[int] = []
     for w in words:
-        i = low.find(w)
+        i = s.find(w)
         while i >= 0:
-            starts.append((i, i + len(w)))
-            i = low.find(w, i + 1)
-    starts.sort()
-    out: list[tuple[int, int]] = []
-    end = 0
-    for a, b in starts:
-        if a >= end:  # (the regex goes on after a match: one overlapping it is not seen)
-            out.append((a, b))
-            end = b
-    return out
+            out.append(i)
+            i = s.find(w, i + 1)
+    return sorted(set(out)) if len(words) > 1 else out
 
 
-def _anchor_windows(low: str, anchors: tuple[str, ...], before: int, after: int) -> list[tuple[int, int]]:
-    """The stretches of ``low`` within ``before`` characters before and ``after`` characters after an occurrence
-    of one of ``anchors``, overlapping ones merged, in order."""
-    spans = sorted((i, i + len(w)) for w in anchors for i in _occurrences(low, w))
-    out: list[list[int]] = []
-    for a, b in spans:
-        s, e = max(0, a - before), b + after
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return [(s, min(e, len(low))) for s, e in out]
-
-
-def _occurrences(low: str, w: str) -> Iterator[int]:
-    i = low.find(w)
-    while i >= 0:
-        yield i
-        i = low.find(w, i + 1)
-
-
-def _ifinditer_near(rx: re.Pattern, text: str, anchors: tuple[str, ...], before: int, after: int):
-    """``_ifinditer(rx, text)`` for a case-insensitive pattern each of whose matches holds one of ``anchors``
-    (lower-case) and reaches at most ``before`` characters before it and ``after`` after it (look-arounds
-    included): the pattern runs only in the windows around the anchors (a few per cent of a long convention)."""
-    low, rx_low = _lowered(text), _case_sensitive(rx)
-    if low is None or rx_low is None:
-        return rx.finditer(text)
-    return (m for a, b in _anchor_windows(low, anchors, before, after) for m in rx_low.finditer(low, a, b))
-
-
-def _finditer_from(rx: re.Pattern, keys: tuple[str, ...], text: str):
-    """``rx.finditer(text)`` for a case-insensitive pattern whose matches all start where one of ``keys``
-    (lower-case words, none beginning another) is found in the lower-cased text by a regex scan: the costly
-    pattern runs at those places only."""
-    low = _lowered(text)
-    if low is None:
-        yield from rx.finditer(text)
-        return
+def _matches_from(rx: re.Pattern, s: str, keys: tuple[str, ...], where: str | None = None):
+    """``rx.finditer(s)`` for a pattern every match of which begins where one of ``keys`` begins in ``where``
+    (``s`` itself by default, or its lower-cased form of the same length): the pattern is tried at those places
+    only, in order, going on after each match as ``finditer`` does."""
     pos = 0
-    for k in _literal_spans(low, keys):
-        if k[0] < pos:
+    for i in _starts(s if where is None else where, keys):
+        if i < pos:
             continue
-        m = rx.match(text, k[0])
+        m = rx.match(s, i)
         if m:
             yield m
             pos = max(m.end(), m.start() + 1)
+
+
+def _finditer_from(rx: re.Pattern, keys: tuple[str, ...], text: str):
+    """``rx.finditer(text)`` for a case-insensitive pattern every match of which begins with one of ``keys``
+    (lower-case) in the lower-cased text."""
+    low = _lowered(text)
+    if low is None:
+        return rx.finditer(text)
+    return _matches_from(rx, text, keys, low)
 
 
 _LETTER_HEAD = re.compile(r"^(?P<place>[A-ZĐ][\w .'\-]{1,30}),\s*(?P<rest>.+)$")
@@ -891,6 +857,9 @@ _SIGNED_ON = re.compile(
     r"\b(?:hiệp định|bản ghi nhớ|biên bản ghi nhớ|thỏa thuận|nghị định thư)\s+(?:này\s+)?(?:được\s+)?ký(?:\s+kết)?\s+(?:vào\s+)?ngày",
     re.IGNORECASE,
 )
+
+# every match of _SIGNED_ON begins with one of these (lower-cased)
+_SIGNED_ON_STARTS = ("this", "the", "hiệp định", "bản ghi nhớ", "biên bản ghi nhớ", "thỏa thuận", "nghị định thư")
 
 
 @dataclass
@@ -948,6 +917,15 @@ def _ifinditer(rx: re.Pattern, text: str):
     return rx_low.finditer(low)
 
 
+def _ifinditer_from(rx: re.Pattern, text: str, keys: tuple[str, ...]):
+    """``_ifinditer(rx, text)`` for a pattern every match of which begins with one of ``keys`` (lower-case): tried
+    only where they begin."""
+    low, rx_low = _lowered(text), _case_sensitive(rx)
+    if low is None or rx_low is None:
+        return rx.finditer(text)
+    return _matches_from(rx_low, low, keys)
+
+
 def find_signature(text: str, mentions: list[DateMention] | LazyDates | None = None) -> _Signature:
     if not isinstance(mentions, LazyDates):
         mentions = LazyDates(text, mentions)
@@ -966,7 +944,7 @@ def find_signature(text: str, mentions: list[DateMention] | LazyDates | None = N
             cands.append((b, m.start(), dm, m.group("place")))
     if not cands:
         # "DONE in five identical copies, this 5th day of …" without a place
-        for m in _ifinditer(_DONE_BARE, text):
+        for m in _ifinditer_from(_DONE_BARE, text, ("done",)):
             dm = _date_after(mentions, m.start(), 120)
             if dm:
                 cands.append((0.7, m.start(), dm, None))
@@ -980,7 +958,7 @@ def find_signature(text: str, mentions: list[DateMention] | LazyDates | None = N
                     cands.append((0.8, 0, ds[0], lm.group("place")))
                     break
     if not cands:
-        for m in _ifinditer(_SIGNED_ON, text):
+        for m in _ifinditer_from(_SIGNED_ON, text, _SIGNED_ON_STARTS):
             dm = _date_after(mentions, m.start(), 140)
             if dm:
                 cands.append((0.7, m.start(), dm, None))
@@ -1008,9 +986,8 @@ _EIF_VERB = re.compile(
     r"take\s+effect|be\s+valid|có\s+hiệu\s+lực|bắt\s+đầu\s+có\s+hiệu\s+lực)",
     re.IGNORECASE,
 )
-# every match of _EIF_VERB holds one of these, with at most a few words before and after it (generous reach: the
-# words may be parted by runs of spaces)
-_EIF_NEAR = (("force", "effect", "valid", "hiệu"), 120, 60)
+# every match of _EIF_VERB holds one of these (in the lower-cased text)
+_EIF_ANCHORS = ("force", "effect", "valid", "hiệu")
 _EIF_ARTICLE = re.compile(r"^(?:điều|article)\s*[\dIVXLC]+\.?\s*[-–:.]?\s*(?:entry into force|hiệu lực|"
                           r"có hiệu lực|final provisions|điều khoản thi hành|entry into force and duration|"
                           r"hiệu lực và thời hạn)", re.IGNORECASE)
@@ -1057,17 +1034,24 @@ def _case_sensitive(rx: re.Pattern) -> re.Pattern | None:
     return re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
 
-def _sentences_with(text: str, rx: re.Pattern, near: tuple[tuple[str, ...], int, int] | None = None
-                    ) -> list[tuple[int, str]]:
+def _sentences_with(text: str, rx: re.Pattern, anchors: tuple[str, ...] | None = None) -> list[tuple[int, str]]:
     """The sentences of ``text`` (as ``_sentences``) that a match of ``rx`` over the whole text touches: every
     sentence where ``rx.search(sentence)`` finds something is among them (``rx`` has no anchors or
     look-arounds). The regex runs once over the text, and only the sentences around its matches are cut.
-    ``near``: (anchors, before, after) as ``_ifinditer_near`` takes them, to run the regex only around those."""
-    matches = _ifinditer(rx, text) if near is None else _ifinditer_near(rx, text, *near)
+    ``anchors``: lower-case words one of which every match of ``rx`` holds; then no regex runs here and the
+    sentences holding one of them are given instead (more than those a match touches: every sentence where
+    ``rx.search`` finds something holds an anchor, so the caller, who checks ``rx.search`` on each sentence,
+    keeps the same ones)."""
+    if anchors is None:
+        spans = ((m.start(), m.end()) for m in _ifinditer(rx, text))
+    else:
+        low = _lowered(text)
+        spans = ((m.start(), m.end()) for m in rx.finditer(text)) if low is None else \
+            sorted((i, i + len(w)) for w in anchors for i in _starts(low, (w,)))
     out: list[tuple[int, str]] = []
     done_to = 0
-    for m in matches:
-        hs, he = m.start(), max(m.end(), m.start() + 1)
+    for hs, he in spans:
+        he = max(he, hs + 1)
         # the sentence around the match starts after the last terminator before it (as _SENTENCE_RE cuts them),
         # and not before what is done. (Looked for back to there only, the nearest kind first: a ';' may be a
         # hundred thousand characters back, where the line's start is a few dozen.)
@@ -1157,7 +1141,7 @@ def find_entry_into_force(text: str, signed: date | None) -> tuple[dict, float]:
             eif_zone.append((line_offsets[i], end + 400))
     subj = re.compile(_SUBJECT + r"[^.;]{0,80}?" + _EIF_VERB.pattern, re.IGNORECASE)
     found: list[tuple[int, str, int | None, date | None, bool]] = []
-    for start, s in _sentences_with(text, _EIF_VERB, _EIF_NEAR):
+    for start, s in _sentences_with(text, _EIF_VERB, _EIF_ANCHORS):
         if not _EIF_VERB.search(s):
             continue
         low = s.lower()
@@ -1231,15 +1215,15 @@ _LANG_CONTEXT = re.compile(
     r"giá trị (?:pháp lý )?(?:như|ngang) nhau|language)",
     re.IGNORECASE,
 )
-# every match of _LANG_CONTEXT holds one of these; "in <word> copies" reaches a word back (120 characters allowed)
-_LANG_NEAR = (("done", "làm", "lập thành", "viết bằng", "bằng tiếng", "thứ tiếng", "originals", "copies",
-               "identical", "counterparts", "authentic", "giá trị", "language"), 120, 60)
+# every match of _LANG_CONTEXT holds one of these (in the lower-cased text)
+_LANG_ANCHORS = ("done", "làm", "lập thành", "viết bằng", "bằng tiếng", "thứ tiếng", "originals", "copies",
+                 "identical", "counterparts", "authentic", "giá trị", "language")
 
 
 def find_authentic_languages(text: str) -> tuple[list[str] | None, float]:
     """ISO 639-1 codes of the authentic texts named in the final clause, in their order; None if not stated."""
     best: list[str] | None = None
-    for start, s in _sentences_with(_flow(text), _LANG_CONTEXT, _LANG_NEAR):
+    for start, s in _sentences_with(_flow(text), _LANG_CONTEXT, _LANG_ANCHORS):
         if not _LANG_CONTEXT.search(s):
             continue
         low = s.lower()
@@ -1277,16 +1261,9 @@ _VALID_FOR = re.compile(r"(?:valid|remain in force|in force|effective|have effec
                         r"(?:a\s+(?:period|term)\s+of\s+)?(?P<w>[a-z\-]+|\d+)\s*(?:\((?P<n>\d+)\)\s*)?years?")
 _RENEWED = re.compile(r"automatically (?:be )?(?:extended|renewed)|tacitly renewed|tự động (?:được )?gia hạn|"
                       r"mặc nhiên (?:được )?gia hạn")
-
-
-def _search_near(rx: re.Pattern, low: str, anchors: tuple[str, ...], before: int, after: int) -> re.Match | None:
-    """``rx.search(low)`` for a pattern each of whose matches holds one of ``anchors`` and reaches at most
-    ``before`` characters before it and ``after`` after it: tried only in the windows around the anchors."""
-    for a, b in _anchor_windows(low, anchors, before, after):
-        m = rx.search(low, a, b)
-        if m:
-            return m
-    return None
+# every match of _VALID_FOR / _RENEWED begins with one of these
+_VALID_FOR_STARTS = ("valid", "remain in force", "in force", "effective", "have effect")
+_RENEWED_STARTS = ("automatically", "tacitly", "tự động", "mặc nhiên")
 
 
 def find_duration(text: str) -> tuple[dict, float]:
@@ -1294,8 +1271,7 @@ def find_duration(text: str) -> tuple[dict, float]:
     auto = None
     notice = None
     low = _lowered(text) or text.lower()
-    # (a match ends in "year"/"years", after a few words and a number word: 150 characters allowed)
-    m = _search_near(_VALID_FOR, low, ("year",), 150, 12)
+    m = next(_matches_from(_VALID_FOR, low, _VALID_FOR_STARTS), None)
     if m:
         years = int(m.group("n")) if m.group("n") else (int(m.group("w")) if m.group("w").isdigit()
                                                         else words_to_number(m.group("w")))
@@ -1304,7 +1280,7 @@ def find_duration(text: str) -> tuple[dict, float]:
         v = mv.group("n")
         vi_num = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
         years = int(v) if v.isdigit() else vi_num.get(v)
-    if _search_near(_RENEWED, low, ("automatically", "tacitly", "tự động", "mặc nhiên"), 0, 30):
+    if next(_matches_from(_RENEWED, low, _RENEWED_STARTS), None):
         auto = True
         mn = re.search(r"(?P<w>[a-z\-]+|\d+)\s*(?:\((?P<n>\d+)\)\s*)?months?['’]?\s+(?:prior\s+)?(?:written\s+)?notice|"
                        r"(?:notice|thông báo)[^.]{0,120}?(?:at least\s+)?(?P<w2>[a-z\-]+|\d+)\s*(?:\((?P<n2>\d+)\)\s*)?"
@@ -1322,7 +1298,7 @@ _DRAFT_LINE = re.compile(r"^\s*[\(\[]?\s*(?:dự\s*thảo|du\s*thao|draft|projet
 
 _DRAFT_UPPER = re.compile(r"\bDỰ\s*THẢO\b|\bDRAFT\b")
 _DRAFT_WORD = re.compile(r"d[ựu]\s*th[ảa]o|draft|projet")  # searched in the lower-cased text (C-speed)
-_DRAFT_NEAR = (("thảo", "thao", "draft", "projet"), 60, 10)  # (a longer run of spaces in "dự thảo" is no mark)
+_DRAFT_STARTS = ("dự", "du", "draft", "projet")  # every match of _DRAFT_WORD begins with one of these
 
 
 def detect_draft(*texts: str) -> bool:
@@ -1331,8 +1307,8 @@ def detect_draft(*texts: str) -> bool:
         if not t:
             continue
         t = unicodedata.normalize("NFC", t)
-        low = t.lower()
-        words = [m for a, b in _anchor_windows(low, *_DRAFT_NEAR) for m in _DRAFT_WORD.finditer(low, a, b)]
+        low = _lowered(t) or t.lower()
+        words = list(_matches_from(_DRAFT_WORD, low, _DRAFT_STARTS))
         if not words:  # every form of the mark holds one of these words
             continue
         if len(low) == len(t):

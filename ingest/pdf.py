@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import select
 import shutil
@@ -451,6 +452,8 @@ def _page_objects_info(page) -> tuple[int, int]:
 # fast quality gate
 
 _SAFE_CHARS: dict[str, bool] = {}
+# the characters _CTRL_RE matches (assess counts them): [\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]
+_CTRL_CHARS = frozenset([*map(chr, range(0x00, 0x09)), "\x0b", "\x0c", *map(chr, range(0x0E, 0x20)), "\x7f", "\ufffd"])
 _LEGACY_MARKERS = frozenset(_TCVN3_ONLY | _VNI_MARKERS)
 _LONG_RE = re.compile(r"\S{4,}")
 _DOUBLED_RE = re.compile(r"(?<!\S)(?:(\S)\1){2,}(?!\S)")
@@ -504,20 +507,28 @@ def _odd_between_letters(text: str, odd: list[str]) -> int:
     return n
 
 
-def gate(text: str, lang_hint: str | None = None) -> Quality:
+def gate(text: str, lang_hint: str | None = None, chars: set[str] | None = None) -> Quality:
     """The page quality gate: the same ``Quality`` as ``ingest.quality.assess(text, lang_hint)``, computed with
     C-speed string operations for the common case (Latin/Vietnamese letters only, no (cid:N) tokens, no odd
-    symbols); anything else, and every problem found, is handed to ``assess`` itself."""
+    symbols); anything else, and every problem found, is handed to ``assess`` itself. ``chars``: ``set(text)``
+    where the caller has it already."""
+    return _gate(text, lang_hint, chars)[0]
+
+
+def _gate(text: str, lang_hint: str | None, chars: set[str] | None) -> tuple[Quality, bool]:
+    """``gate``'s verdict, and whether it is the same whatever the language hint (the fast verdict of a page
+    that is not Latin text without Vietnamese letters: only there does the hint take part)."""
     if not text or "(cid:" in text:
-        return assess(text, lang_hint)
-    chars = set(text)
+        return assess(text, lang_hint), False
+    if chars is None:
+        chars = set(text)
     odd_between = 0
     if not all(map(_safe_char, chars)):
         # odd symbols ('¶', '§', '†' …) count against a page only between two letters (as ``assess`` counts them)
         unsafe = [c for c in chars if not _safe_char(c)]
         # (an odd symbol that is a letter, 'ˆ' U+02C6, also counts in assess's dominant script)
         if not all(c in _ODD and not c.isalpha() for c in unsafe):
-            return assess(text, lang_hint)
+            return assess(text, lang_hint), False
         odd_between = _odd_between_letters(text, unsafe)
     # (the characters that are not letters are the fewer: letters are counted as what is left)
     spaces = nonletters = 0
@@ -528,38 +539,44 @@ def gate(text: str, lang_hint: str | None = None) -> Quality:
             if c.isspace():
                 spaces += k
     if len(text) - spaces < 10:
-        return assess(text, lang_hint)
+        return assess(text, lang_hint), False
     letters = len(text) - nonletters
-    ctrl = len(_CTRL_RE.findall(text))
+    ctrl = sum(map(text.count, _CTRL_CHARS.intersection(chars))) if not _CTRL_CHARS.isdisjoint(chars) else 0
     score = max(0.0, 1.0 - 2.5 * min(1.0, (ctrl + odd_between) / max(1, letters)))
     if score < USABLE:
-        return assess(text, lang_hint)
+        return assess(text, lang_hint), False
     # (a doubled word needs two doubled characters in a row: most pages have none, and that is quick to see)
     doubled = len(_DOUBLED_RE.findall(text)) if _TWO_PAIRS_RE.search(text) else 0
     if doubled:  # (the words are counted only where doubled letters were seen)
         long_words = len(_LONG_RE.findall(text))
         if long_words and doubled / long_words > 0.2:
-            return assess(text, lang_hint)
+            return assess(text, lang_hint), False
     dom = "latin" if letters else None
+    hint_free = True
     if dom == "latin" and letters > 40:
         sample = text[:20000]
         schars = chars if sample is text else set(sample)
         s_letters = letters if sample is text else sum(sample.count(c) for c in schars if c.isalpha())
         vn = sum(sample.count(c) for c in schars & _VN_EXTRA) / max(1, s_letters)
+        hint_free = vn >= 0.02
         if vn < 0.02 and (lang_hint == "vi" or _vi_word_share(sample) > 0.25):
-            return assess(text, lang_hint)  # Vietnamese without diacritics: let assess describe it
-    return Quality(round(score, 3), None, "ok", dom, doubled)
+            return assess(text, lang_hint), False  # Vietnamese without diacritics: let assess describe it
+    return Quality(round(score, 3), None, "ok", dom, doubled), hint_free
 
 
-def _fix_legacy(txt: str) -> tuple[str, str | None]:
-    """``fix_legacy`` only where a legacy-only code point occurs (the detection needs two of them)."""
-    if not txt or txt.isascii() or _LEGACY_MARKERS.isdisjoint(txt):
+def _fix_legacy(txt: str, chars: set[str] | None = None) -> tuple[str, str | None]:
+    """``fix_legacy`` only where a legacy-only code point occurs (the detection needs two of them). ``chars``:
+    ``set(txt)`` where the caller has it already."""
+    if not txt or txt.isascii() or _LEGACY_MARKERS.isdisjoint(txt if chars is None else chars):
         return txt, None
     return fix_legacy(txt)
 
 
 def _nonspace_at_least(txt: str, n: int) -> bool:
-    return len(txt) >= n and len("".join(txt.split())) >= n
+    """At least ``n`` characters of ``txt`` are not white space (a page's first few lines decide it mostly)."""
+    if len(txt) < n:
+        return False
+    return len("".join(txt[:4 * n].split())) >= n or len("".join(txt.split())) >= n
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -594,6 +611,53 @@ def _read_page(doc, i: int) -> tuple[str, int, int, int, float, str | None, str 
         return "", 0, 0, 0, 0.0, None, f"page {i + 1}: text extraction failed ({e})"
     finally:
         page.close()
+
+
+class _PageReader:
+    """The pages ``_read_page(doc, 0)`` … ``_read_page(doc, n - 1)`` in order, read on a thread of their own
+    while the caller judges the pages already read: PDFium's page and text-page loading (most of the time of a
+    text PDF) runs outside the GIL, so the gate's string work overlaps it on a second core. Only that thread
+    calls PDFium while it runs (the caller holds ``_PDFIUM_LOCK``); leaving the ``with`` block stops it after
+    the page it is reading and waits for it, so the document is never closed under it. A short document is read
+    in the caller's thread."""
+
+    THREAD_FROM = 4  # pages: below this a thread costs more than it overlaps
+
+    def __init__(self, doc, n: int) -> None:
+        self._doc, self._n = doc, n
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        try:
+            for i in range(self._n):
+                if self._stop.is_set():
+                    return
+                self._q.put(_read_page(self._doc, i))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, who raises it
+            self._q.put(e)
+
+    def __enter__(self):
+        if self._n >= self.THREAD_FROM:
+            self._thread = threading.Thread(target=self._run, name="pdfium-pages", daemon=True)
+            self._thread.start()
+        return self
+
+    def __iter__(self):
+        for i in range(self._n):
+            if self._thread is None:
+                yield _read_page(self._doc, i)
+                continue
+            item = self._q.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
 
 
 def extract_pdf(
@@ -651,6 +715,7 @@ def extract_pdf(
     split_scores: dict[int, float] = {}  # _split_words_score of each page's text as extracted
     fixed_pages: list[tuple[str, str | None]] = []  # (text, legacy encoding converted) per page
     first_q: list[Quality] = []  # the gate's verdict per page, before the document language is known
+    hint_free: list[bool] = []  # whether that verdict holds whatever the document language
     with _PDFIUM_LOCK:
         try:
             doc = pdfium.PdfDocument(str(path))
@@ -677,17 +742,20 @@ def extract_pdf(
             n = min(res.page_count, max_pages)
             if res.page_count > max_pages:
                 res.warnings.append(f"only the first {max_pages} of {res.page_count} pages were read (max_pages)")
-            for i in range(n):
-                txt, rot, imgs, tobjs, split, joined, warning = _read_page(doc, i)
-                raw_pages.append((txt, rot, imgs, tobjs))
-                split_scores[i] = split
-                if joined is not None:
-                    rejoined[i] = joined
-                if warning:
-                    res.warnings.append(warning)
-                fixed = _fix_legacy(txt)
-                fixed_pages.append(fixed)
-                first_q.append(gate(fixed[0]))
+            with _PageReader(doc, n) as pages:
+                for i, (txt, rot, imgs, tobjs, split, joined, warning) in enumerate(pages):
+                    raw_pages.append((txt, rot, imgs, tobjs))
+                    split_scores[i] = split
+                    if joined is not None:
+                        rejoined[i] = joined
+                    if warning:
+                        res.warnings.append(warning)
+                    chars = set(txt)  # (one set of the page's characters for the legacy check and the gate)
+                    fixed = _fix_legacy(txt, chars)
+                    fixed_pages.append(fixed)
+                    q, free = _gate(fixed[0], None, chars if fixed[0] is txt else None)
+                    first_q.append(q)
+                    hint_free.append(free)
         finally:
             doc.close()
 
@@ -714,7 +782,7 @@ def extract_pdf(
     for i, (txt, rot, imgs, tobjs) in enumerate(raw_pages):
         txt, enc = fixed_pages[i]
         q = first_q[i]
-        if doc_lang == "vi" and q.problem is None and q.script == "latin":
+        if doc_lang == "vi" and q.problem is None and q.script == "latin" and not hint_free[i]:
             q = gate(txt, doc_lang)
         info = PageInfo(number=i + 1, method="text", quality=q.score, chars=len(txt), rotation=rot,
                         problem=q.problem)
