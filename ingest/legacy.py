@@ -168,11 +168,13 @@ def _legacy_counts(text: str, chars: set[str] | None = None) -> tuple[int, int, 
             _count_in(text, chars, _UNI_VN))
 
 
-def detect_legacy(text: str) -> str | None:
-    """Return "tcvn3", "vni" or None (already Unicode / not Vietnamese) by character frequency."""
+def detect_legacy(text: str, chars: set[str] | None = None) -> str | None:
+    """Return "tcvn3", "vni" or None (already Unicode / not Vietnamese) by character frequency. ``chars``:
+    ``set(text)`` where the caller has it already."""
     if not text or text.isascii():
         return None
-    chars = set(text)
+    if chars is None:
+        chars = set(text)
     tc, vni, uni = _legacy_counts(text, chars)
     # (letters counted as what the non-letters leave: they are the fewer characters)
     letters = (len(text) - sum(text.count(c) for c in chars if not c.isalpha())) or 1
@@ -218,9 +220,10 @@ def _token_stats(tok: str, enc: str | None) -> tuple[int, int, int]:
     return len(words), sum(map(is_vietnamese_syllable, words)), (_count_in(t, set(t), _LEFTOVER) if enc else 0)
 
 
-def fix_legacy(text: str) -> tuple[str, str | None]:
-    """Convert ``text`` when it is detected as TCVN3 or VNI; return (text, encoding or None)."""
-    enc = detect_legacy(text)
+def fix_legacy(text: str, chars: set[str] | None = None) -> tuple[str, str | None]:
+    """Convert ``text`` when it is detected as TCVN3 or VNI; return (text, encoding or None). ``chars``:
+    ``set(text)`` where the caller has it already."""
+    enc = detect_legacy(text, chars)
     if enc == "tcvn3":
         return tcvn3_to_unicode(text), enc
     if enc == "vni":

@@ -569,7 +569,7 @@ def _fix_legacy(txt: str, chars: set[str] | None = None) -> tuple[str, str | Non
     ``set(txt)`` where the caller has it already."""
     if not txt or txt.isascii() or _LEGACY_MARKERS.isdisjoint(txt if chars is None else chars):
         return txt, None
-    return fix_legacy(txt)
+    return fix_legacy(txt, chars)
 
 
 def _nonspace_at_least(txt: str, n: int) -> bool:
