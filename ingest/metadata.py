@@ -800,14 +800,17 @@ def _classify_vn(clause: str, party: dict | None, sig_lines: list[str], title: s
 # signature: date and place
 
 _PLACE = r"(?P<place>[A-ZĐÀ-Ỹa-zđà-ỹ][\w .'’\-]{1,40}?)"
+# (the runs of white space are taken whole, ``\s*+``: what follows each one begins with a letter, a comma or white
+# space allowed there, so giving spaces back never makes a match, and without that a long run of spaces after the
+# place was split every way between the adjacent runs and the place, seconds for 150 spaces)
 _DONE_EN = re.compile(
-    r"\b(?:done|signed|made|opened\s+for\s+signature)\s*(?:in\s+(?:duplicate|triplicate|quadruplicate|\w+\s+(?:identical\s+)?"
-    r"(?:copies|originals|counterparts))\s*,?\s*)?(?:at|in)\s*,?\s*" + _PLACE +
-    r"\s*(?:,\s*[A-Z][\w .]{1,25}?)?\s*(?:,\s*)?(?=\s*(?:on|this|the)\b|\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\s|\s*,\s*on\b)",
+    r"\b(?:done|signed|made|opened\s+for\s+signature)\s*+(?:in\s+(?:duplicate|triplicate|quadruplicate|\w+\s+(?:identical\s+)?"
+    r"(?:copies|originals|counterparts))\s*+,?\s*+)?(?:at|in)\s*+,?\s*+" + _PLACE +
+    r"\s*+(?:,\s*+[A-Z][\w .]{1,25}?)?\s*+(?:,\s*+)?(?=\s*(?:on|this|the)\b|\s*+,?\s*+\d{1,2}(?:st|nd|rd|th)?\s|\s*+,\s*+on\b)",
     re.IGNORECASE,
 )
 _DONE_VI = re.compile(
-    r"\b(?:làm|ký|lập|được lập thành|ký kết)(?:[^.\n]{0,40}?)\s+tại\s+" + _PLACE + r"\s*,?\s*(?=ngày|ngáy|ngảy|ngay)",
+    r"\b(?:làm|ký|lập|được lập thành|ký kết)(?:[^.\n]{0,40}?)\s++tại\s++" + _PLACE + r"\s*+,?\s*+(?=ngày|ngáy|ngảy|ngay)",
     re.IGNORECASE,
 )
 # every match of _DONE_EN / _DONE_VI starts with one of these words: the patterns are tried only there

@@ -1,6 +1,7 @@
 """The ingest pipeline's short cuts give exactly what their plain forms give: the finders tried only where their
 first words begin, the sentences cut around anchor words, the legacy-encoding check judged token by token, the
 gate's verdict kept where no language hint can change it, and PDFium pages read on a thread of their own."""
+import re
 import threading
 import unicodedata
 
@@ -220,3 +221,41 @@ def test_page_reader_hands_a_failure_to_the_caller(monkeypatch):
                 got.append(item[0])
     assert got == ["page 0", "page 1", "page 2"]
     assert not any(t.name == "pdfium-pages" and t.is_alive() for t in threading.enumerate())
+
+
+# the signature patterns before their white-space runs were made possessive (the oracle)
+_PLACE_OLD = r"(?P<place>[A-ZĐÀ-Ỹa-zđà-ỹ][\w .'’\-]{1,40}?)"
+_DONE_EN_OLD = re.compile(
+    r"\b(?:done|signed|made|opened\s+for\s+signature)\s*(?:in\s+(?:duplicate|triplicate|quadruplicate|\w+\s+(?:identical\s+)?"
+    r"(?:copies|originals|counterparts))\s*,?\s*)?(?:at|in)\s*,?\s*" + _PLACE_OLD +
+    r"\s*(?:,\s*[A-Z][\w .]{1,25}?)?\s*(?:,\s*)?(?=\s*(?:on|this|the)\b|\s*,?\s*\d{1,2}(?:st|nd|rd|th)?\s|\s*,\s*on\b)",
+    re.IGNORECASE)
+_DONE_VI_OLD = re.compile(
+    r"\b(?:làm|ký|lập|được lập thành|ký kết)(?:[^.\n]{0,40}?)\s+tại\s+" + _PLACE_OLD + r"\s*,?\s*(?=ngày|ngáy|ngảy|ngay)",
+    re.IGNORECASE)
+_SIG_WORDS = ["DONE", "done", "Signed", "made", "opened for signature", "in", "at", "duplicate", "two", "identical",
+              "copies", "originals", "Hanoi", "Hà Nội", "New York", "Geneva", "Viet Nam", "on", "this", "the", "5th",
+              "10", "May", "2000", ",", "làm", "ký", "Ký kết", "tại", "ngày", "ngay", "được lập thành", "hai bản", "x"]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SIG_WORDS), st.sampled_from([" ", "  ", "", ",", ", ", "\n", "\t", " " * 7])),
+                max_size=16).map(lambda ps: "".join(a + b for a, b in ps)))
+def test_possessive_signature_patterns_match_as_before(text):
+    from ingest.metadata import _DONE_EN, _DONE_VI
+
+    for new, old in ((_DONE_EN, _DONE_EN_OLD), (_DONE_VI, _DONE_VI_OLD)):
+        assert [(m.span(), m.group("place")) for m in new.finditer(text)] == \
+            [(m.span(), m.group("place")) for m in old.finditer(text)]
+
+
+def test_long_space_runs_after_a_signing_place_take_no_time():
+    """A run of spaces after "signed at <place>" was split every way between the place and the white-space runs
+    after it (seconds for 150 spaces, hours for thousands); in a fresh interpreter, so a hang fails the test."""
+    from test_ingest_robustness import _run
+
+    out = _run("from ingest.metadata import find_signature, extract_metadata\n"
+               "t = 'MADONE signed at Hanoi' + ' ' * 5000 + 'openedone' + ' ' * 5000 + 'Điều 15. Hiệu lực;\\n'\n"
+               "t += 'Làm tại Hà Nội' + ' ' * 5000 + 'x\\nDONE at Geneva   on 5 May 2000.'\n"
+               "print(find_signature(t).date, extract_metadata(t).signed_date)", timeout=60)
+    assert out.split() == ["2000-05-05", "2000-05-05"]
