@@ -40,7 +40,7 @@ from pathlib import Path
 
 from ingest.legacy import _TCVN3_ONLY, _VNI_MARKERS, fix_legacy
 from ingest.metadata import fold_fast, guess_language
-from ingest.quality import _CTRL_RE, _ODD, _VI_WORDS, _VN_EXTRA, USABLE, Quality, assess, dominant_script, script_of, undouble
+from ingest.quality import _ODD, _VI_WORDS, _VN_EXTRA, USABLE, Quality, assess, dominant_script, script_of, undouble
 
 __all__ = [
     "PageInfo",
