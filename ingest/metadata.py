@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from core.text import fold, nfc
+from core.text import _HYPHENS, fold, nfc
 from ingest.dates import MONTHS, NUMBER_WORDS_RE, DateMention, find_dates as _find_dates_all, words_to_number
 from ingest.quality import _BASE, guess_language as _guess_language_slow, script_of, vote_language
 
@@ -49,7 +49,6 @@ __all__ = [
 # fast forms of the text helpers (same results, C-speed string operations instead of per-character loops)
 
 _FOLD_CHAR_MAP: dict[str, str | None] = {}
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 _HYPHEN_SPACE = str.maketrans({c: " " for c in _HYPHENS})
 _LONG = 2000  # a text from this length on is mapped with str.replace (a C pass a character) over str.translate
 

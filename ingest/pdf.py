@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.legacy import _TCVN3_ONLY, _VNI_MARKERS, fix_legacy
-from ingest.metadata import fold_fast, guess_language
+from ingest.metadata import _HYPHENS, fold_fast, guess_language
 from ingest.quality import _ODD, _VI_WORDS, _VN_EXTRA, USABLE, Quality, assess, dominant_script, script_of, undouble
 
 __all__ = [
@@ -470,7 +470,6 @@ def _safe_char(ch: str) -> bool:
     return v
 
 
-_HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 
 
 def _vi_word_share(sample: str) -> float:
